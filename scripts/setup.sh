@@ -1,0 +1,14 @@
+#!/bin/sh
+# Installs the Debian packages stepwise builds and tests with, only if missing.
+set -e
+PKGS="gcc make pkg-config liblmdb-dev libssl-dev libjansson-dev"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "setup: installing$missing"
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null

@@ -1,0 +1,41 @@
+/* ddb.h - the DynamoDB engine: its only door is ddb_call.
+ *
+ * ddb_call runs one DynamoDB API operation exactly as the DynamoDB API
+ * reference documents it. `req` is the request body as parsed JSON; on
+ * success *resp is the response body (allocated in `a`), on failure `err`
+ * holds the AWS error type ("ValidationException", ...) and AWS's message.
+ * A failed request changes nothing. Never includes anything from sfn/. */
+#ifndef SW_DDB_H
+#define SW_DDB_H
+
+#include "base/arena.h"
+#include "base/json.h"
+#include "base/error.h"
+#include "store/store.h"
+
+typedef struct ddb ddb_t;
+
+/* A database over an open store (borrowed; must outlive the ddb). */
+int ddb_open(store_t *store, ddb_t **out, sw_error_t *err);
+void ddb_close(ddb_t *db);
+
+/* Runs `op` in its own transaction (a write transaction for writes, committed
+ * before returning). Unknown ops: "UnknownOperationException". */
+int ddb_call(ddb_t *db, const char *op, const json_t *req, arena_t *a,
+             json_t **resp, sw_error_t *err);
+
+/* Same, inside the caller's write transaction `txn`, which is neither
+ * committed nor aborted here: the Step Functions engine commits a Task's
+ * write together with the state transition that follows it. On failure the
+ * request has changed nothing in `txn` and the caller may go on using it. */
+int ddb_call_txn(ddb_t *db, store_txn_t *txn, const char *op, const json_t *req,
+                 arena_t *a, json_t **resp, sw_error_t *err);
+
+/* True if `op` is an operation this engine implements ("PutItem", ...). */
+bool ddb_has_op(const char *op);
+
+/* HTTP status AWS sends with error `type` (400 for client errors, 500 for
+ * InternalServerError, ...), from the error catalogue. */
+int ddb_error_status(const char *type);
+
+#endif
