@@ -15,9 +15,9 @@ ifeq ($(CC),cc)
 CC := gcc
 endif
 
-PKGS := lmdb libcrypto
+PKGS := lmdb libcrypto libmicrohttpd zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -llmdb -lcrypto)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -llmdb -lcrypto -lmicrohttpd -lz)
 
 WARN := -Wall -Wextra -Werror -Wpedantic -Wstrict-prototypes \
         -Wmissing-prototypes -Wshadow -Wvla -Wwrite-strings -Wformat=2 \
@@ -39,7 +39,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all test unit cases test-plain test-san run-example setup clean
+.PHONY: all test unit cases test-plain test-san run-example setup clean fuzz fuzz-replay
 
 all: $(BUILD)/stepwise
 
@@ -58,28 +58,54 @@ $(BUILD)/stepwise: $(CLI_OBJ) $(BUILD)/libstepwise.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libstepwise.a $(LDLIBS_ALL)
 
 $(BUILD)/unit_tests: $(UNIT_OBJ) $(BUILD)/libstepwise.a
-	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(BUILD)/libstepwise.a $(LDLIBS_ALL)
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(BUILD)/libstepwise.a $(LDLIBS_ALL) -ljansson
+
+# Fuzz targets: tests/fuzz/fuzz_<name>.c, corpus in tests/fuzz/corpus/<name>/.
+# `make test` replays the corpora with a plain driver; `make fuzz` builds the
+# libFuzzer binaries with clang (FUZZ_SECONDS each).
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_REPLAY := $(FUZZ_NAMES:%=$(BUILD)/fuzz_replay_%)
+FUZZ_SECONDS ?= 60
+
+$(BUILD)/fuzz_replay_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay.o $(BUILD)/libstepwise.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+fuzz-replay: $(FUZZ_REPLAY)
+	@for n in $(FUZZ_NAMES); do $(BUILD)/fuzz_replay_$$n tests/fuzz/corpus/$$n || exit 1; done
+
+fuzz:
+	@mkdir -p $(BUILD)/fuzz
+	@for n in $(FUZZ_NAMES); do \
+	  clang -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -fsanitize=fuzzer,address,undefined \
+	    tests/fuzz/fuzz_$$n.c $(LIB_SRC) -o $(BUILD)/fuzz/$$n $(LDLIBS_ALL) || exit 1; \
+	  $(BUILD)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/$$n || exit 1; \
+	done
 
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
 
 cases: $(BUILD)/stepwise
-	$(BUILD)/stepwise test tests/cases $(wildcard ../shared/cases)
+	$(BUILD)/stepwise test --pending tests/cases/pending.txt tests/cases $(wildcard ../shared/cases)
 
 # The suite: plain build first, then the same under ASan/UBSan.
 test: setup
 	$(MAKE) test-plain
 	$(MAKE) test-san
 
-test-plain: $(BUILD)/stepwise $(BUILD)/unit_tests
+test-plain: $(BUILD)/stepwise $(BUILD)/unit_tests fuzz-replay
 	$(BUILD)/unit_tests
-	$(BUILD)/stepwise test tests/cases $(wildcard ../shared/cases)
+	$(BUILD)/stepwise test --pending tests/cases/pending.txt tests/cases $(wildcard ../shared/cases)
 
 test-san:
 	$(MAKE) BUILD=$(BUILD)/san SAN=1 test-plain
 
+# Runs the sample workflow twice on one data directory: the first run places
+# the order, the second finds it there and takes the Catch branch.
 run-example: setup
 	$(MAKE) $(BUILD)/stepwise
+	rm -rf $(BUILD)/example-data
+	$(BUILD)/stepwise run examples/order.asl.json --input-file examples/order-input.json --setup examples/setup.json --data $(BUILD)/example-data
 	$(BUILD)/stepwise run examples/order.asl.json --input-file examples/order-input.json --setup examples/setup.json --data $(BUILD)/example-data
 
 clean:

@@ -22,9 +22,13 @@
 typedef struct sfn_path sfn_path_t;
 
 /* Compiles a path starting with "$" ("$$" addresses the context object).
- * `is_reference` restricts it to a Reference Path (a single node: no
- * wildcards, filters, slices or unions), as InputPath, ResultPath,
- * OutputPath, Variable, ...Path and ErrorPath require. */
+ * The full syntax is Jayway JsonPath's, which AWS runs: .name, ['name'],
+ * [n] / [-n], [*] / .*, ..deep, [a:b:c], [0,1] / ['a','b'],
+ * [?(@.x > 1 && @.y == 'z' || !@.w)], trailing .length().
+ * `is_reference` restricts it to a Reference Path (.name, ['name'] and [n]
+ * only: a single node), as InputPath, ResultPath, OutputPath, Variable,
+ * ...Path and ErrorPath require. The result lives in `a` and is immutable:
+ * share it between threads freely. */
 int sfn_path_compile(arena_t *a, const char *text, size_t len, bool is_reference,
                      sfn_path_t **out, sw_error_t *err);
 /* The path's source text. */
@@ -34,17 +38,20 @@ bool sfn_path_is_context(const sfn_path_t *p);
 
 /* Evaluates against `input` (or `context` for "$$" paths). A reference path
  * gives the single node; a path with wildcards/filters/slices gives an array
- * of the matches. Returns false (no error) when a reference path matches
- * nothing: the caller words the States.Runtime error for its field.
- * *out is borrowed from the inputs or allocated in `a`. */
+ * of the matches (possibly empty: never false). Returns false (no error)
+ * when a definite path matches nothing: the caller words the States.Runtime
+ * error for its field. *out is borrowed from the inputs (definite paths
+ * allocate nothing) or allocated in `a`; treat it as read-only. */
 bool sfn_path_eval(arena_t *a, const sfn_path_t *p, const json_t *input,
                    const json_t *context, json_t **out);
 
 /* ResultPath: returns `input` with `value` placed at `p`, creating objects
- * on the way ("$" replaces the whole input). The input is not modified: the
- * result is a new tree in `a` sharing unchanged subtrees. Fails with
- * States.Runtime when a step of the path is not an object, e.g. "Unable to
- * apply ResultPath ..." as AWS words it. */
+ * on the way ("$" replaces the whole input; [n] replaces an existing array
+ * element). The input is not modified: the result is a new tree in `a`
+ * sharing unchanged subtrees (and `value`). Fails with States.Runtime
+ * "Unable to apply ResultPath '$.a.b' to input '...'" when a step meets a
+ * non-object or an index is out of range, and for "$$" paths (reject those
+ * at compile time with sfn_path_is_context). */
 int sfn_path_set(arena_t *a, const sfn_path_t *p, const json_t *input,
                  const json_t *value, json_t **out, sw_error_t *err);
 
@@ -52,14 +59,20 @@ int sfn_path_set(arena_t *a, const sfn_path_t *p, const json_t *input,
 
 typedef struct sfn_template sfn_template_t;
 
-/* Compiles a template: keys ending in ".$" take a path or an intrinsic
- * function call ("States.Format(...)"); everything else is literal. */
+/* Compiles a template (any JSON value; deep-copied into `a`): keys ending
+ * in ".$" take a path (full JSONPath syntax) or an intrinsic function call
+ * ("States.Format(...)") and lose the ".$"; everything else is literal,
+ * including objects inside arrays. Compile errors name the field, e.g.
+ * "The value for the field 'x.$' must be a valid JSONPath or a valid
+ * intrinsic function call". */
 int sfn_template_compile(arena_t *a, const json_t *tmpl, sfn_template_t **out,
                          sw_error_t *err);
 /* Evaluates with `input` as "$" and `context` as "$$". A path that matches
  * nothing fails with States.Runtime ("The JSONPath '$.x' specified for the
- * field 'y.$' could not be found in the input '...'"); intrinsic failures
- * with States.IntrinsicFailure. Result allocated in `a`. */
+ * field 'y.$' could not be found in the input '...'"; the caller prefixes
+ * "An error occurred while executing the state ..."); intrinsic failures
+ * with States.IntrinsicFailure. New containers are allocated in `a`; values
+ * selected by paths are shared with `input`/`context`, not copied. */
 int sfn_template_eval(arena_t *a, const sfn_template_t *t, const json_t *input,
                       const json_t *context, json_t **out, sw_error_t *err);
 

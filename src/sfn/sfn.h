@@ -7,6 +7,7 @@
 #define SW_SFN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include "base/arena.h"
 #include "base/clock.h"
 #include "base/error.h"
@@ -42,7 +43,18 @@ typedef struct sfn_run_result {
     json_t *history;          /* array of AWS-format history events */
     sfn_trace_step_t *steps;  /* the trace */
     size_t n_steps;
+    const char *execution_arn;     /* arn:aws:states:...:execution:<machine>:<name> */
+    const char *state_machine_arn;
+    int64_t start_ms, stop_ms;     /* epoch ms by the engine's clock */
 } sfn_run_result_t;
+
+/* Optional settings of a run; any field may be NULL (defaults: a
+ * UUID-shaped execution name, machine name "stepwise", a placeholder role). */
+typedef struct sfn_run_opts {
+    const char *name;          /* execution name */
+    const char *machine_name;  /* state machine name, used in ARNs and $$ */
+    const char *role_arn;      /* $$.Execution.RoleArn */
+} sfn_run_opts_t;
 
 /* Validates `definition` (the ASL document as JSON) and, if valid, runs one
  * execution named `name` with `input` to its end. Invalid definitions fail
@@ -52,6 +64,11 @@ typedef struct sfn_run_result {
  * Everything is allocated in `a`. */
 int sfn_run(sfn_t *sf, const json_t *definition, const json_t *input,
             const char *name, arena_t *a, sfn_run_result_t *out, sw_error_t *err);
+
+/* sfn_run with options (sfn_run is sfn_run_with and only `name` set). */
+int sfn_run_with(sfn_t *sf, const json_t *definition, const json_t *input,
+                 const sfn_run_opts_t *opts, arena_t *a, sfn_run_result_t *out,
+                 sw_error_t *err);
 
 /* Only validates; same errors as sfn_run. */
 int sfn_validate(arena_t *a, const json_t *definition, sw_error_t *err);

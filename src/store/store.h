@@ -35,11 +35,18 @@ int store_open(const char *dir, store_t **out, sw_error_t *err);
 void store_close(store_t *s);
 
 int store_txn_begin(store_t *s, bool is_write, store_txn_t **out, sw_error_t *err);
+/* A child of write transaction `parent` (LMDB nested transaction): its
+ * commit folds its writes into `parent` (no fsync); its abort undoes exactly
+ * them and leaves `parent` usable. The parent must not be used while the
+ * child is open. */
+int store_txn_begin_nested(store_txn_t *parent, store_txn_t **out, sw_error_t *err);
+/* True for a write transaction. */
+bool store_txn_is_write(const store_txn_t *t);
 /* Commits (durably: fsync) and frees the transaction, whatever the result. */
 int store_txn_commit(store_txn_t *t, sw_error_t *err);
 void store_txn_abort(store_txn_t *t);
 
-/* Returns true and sets *val/*val_len (borrowed) when `key` exists. */
+/* Returns true and sets *val and *val_len (borrowed) when `key` exists. */
 bool store_get(store_txn_t *t, store_dbi_t dbi, const void *key, size_t key_len,
                const void **val, size_t *val_len);
 int store_put(store_txn_t *t, store_dbi_t dbi, const void *key, size_t key_len,

@@ -1,0 +1,317 @@
+/* ddb.c - the DynamoDB engine's door: the op table, ddb_call / ddb_call_txn
+ * (one store transaction per request; a failed request changes nothing),
+ * the error catalogue, and small request-parsing helpers shared by the
+ * op files. Never includes anything from sfn/ or net/. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ddb/ddb_int.h"
+
+/* ------------------------------------------------------ error catalogue
+ * X(enum suffix, wire name, HTTP status), as DynamoDB sends them. */
+#define DDB_ERRORS(X)                                                    \
+    X(VALIDATION, "ValidationException", 400)                           \
+    X(SERIALIZATION, "SerializationException", 400)                     \
+    X(RESOURCE_NOT_FOUND, "ResourceNotFoundException", 400)             \
+    X(RESOURCE_IN_USE, "ResourceInUseException", 400)                   \
+    X(CONDITIONAL_CHECK_FAILED, "ConditionalCheckFailedException", 400) \
+    X(TRANSACTION_CANCELED, "TransactionCanceledException", 400)        \
+    X(TRANSACTION_CONFLICT, "TransactionConflictException", 400)        \
+    X(TRANSACTION_IN_PROGRESS, "TransactionInProgressException", 400)   \
+    X(IDEMPOTENT_PARAMETER_MISMATCH, "IdempotentParameterMismatchException", 400) \
+    X(ITEM_COLLECTION_SIZE_LIMIT, "ItemCollectionSizeLimitExceededException", 400) \
+    X(LIMIT_EXCEEDED, "LimitExceededException", 400)                    \
+    X(PROVISIONED_THROUGHPUT_EXCEEDED, "ProvisionedThroughputExceededException", 400) \
+    X(REQUEST_LIMIT_EXCEEDED, "RequestLimitExceeded", 400)              \
+    X(THROTTLING, "ThrottlingException", 400)                           \
+    X(UNKNOWN_OPERATION, "UnknownOperationException", 400)              \
+    X(MISSING_AUTH_TOKEN, "MissingAuthenticationTokenException", 400)   \
+    X(UNRECOGNIZED_CLIENT, "UnrecognizedClientException", 400)          \
+    X(INVALID_SIGNATURE, "InvalidSignatureException", 400)              \
+    X(INCOMPLETE_SIGNATURE, "IncompleteSignatureException", 400)        \
+    X(ACCESS_DENIED, "AccessDeniedException", 400)                      \
+    X(TABLE_NOT_FOUND, "TableNotFoundException", 400)                   \
+    X(TABLE_ALREADY_EXISTS, "TableAlreadyExistsException", 400)         \
+    X(POINT_IN_TIME_RECOVERY_UNAVAILABLE, "PointInTimeRecoveryUnavailableException", 400) \
+    X(INTERNAL_SERVER_ERROR, "InternalServerError", 500)                \
+    X(SERVICE_UNAVAILABLE, "ServiceUnavailable", 503)
+
+typedef enum ddb_error_code {
+#define X(e, name, status) DDB_ERR_##e,
+    DDB_ERRORS(X)
+#undef X
+    DDB_ERR_COUNT
+} ddb_error_code_t;
+
+static const struct {
+    const char *name;
+    int status;
+} ddb_errors[DDB_ERR_COUNT] = {
+#define X(e, name, status) [DDB_ERR_##e] = {name, status},
+    DDB_ERRORS(X)
+#undef X
+};
+
+int ddb_error_status(const char *type) {
+    if (!type)
+        return 500;
+    for (int i = 0; i < DDB_ERR_COUNT; i++)
+        if (!strcmp(ddb_errors[i].name, type))
+            return ddb_errors[i].status;
+    return 400;
+}
+
+/* -------------------------------------------------------------- op table */
+
+static const struct {
+    const char *name;
+    ddb_op_fn_t fn;
+    bool is_write;
+} ddb_ops[] = {
+    {"CreateTable", ddb__op_create_table, true},
+    {"DeleteItem", ddb__op_delete_item, true},
+    {"DeleteTable", ddb__op_delete_table, true},
+    {"DescribeTable", ddb__op_describe_table, false},
+    {"GetItem", ddb__op_get_item, false},
+    {"ListTables", ddb__op_list_tables, false},
+    {"PutItem", ddb__op_put_item, true},
+    {"UpdateItem", ddb__op_update_item, true},
+};
+
+static int op_find(const char *op) {
+    if (!op)
+        return -1;
+    for (size_t i = 0; i < sizeof ddb_ops / sizeof ddb_ops[0]; i++)
+        if (!strcmp(ddb_ops[i].name, op))
+            return (int)i;
+    return -1;
+}
+
+bool ddb_has_op(const char *op) {
+    return op_find(op) >= 0;
+}
+
+int ddb_open(store_t *store, ddb_t **out, sw_error_t *err) {
+    ddb_t *db = calloc(1, sizeof *db);
+    (void)err;
+    if (!db)
+        SW_BUG("out of memory");
+    db->store = store;
+    *out = db;
+    return 0;
+}
+
+void ddb_close(ddb_t *db) {
+    free(db);
+}
+
+static const json_t *req_or_empty(const json_t *req, arena_t *a) {
+    return req ? req : json_new_obj(a);
+}
+
+static int run_op(ddb_t *db, int i, store_txn_t *txn, const json_t *req, arena_t *a,
+                  json_t **resp, sw_error_t *err) {
+    if (!json_is_obj(req))
+        return sw_error_set(err, "SerializationException",
+                            "Start of structure or map found where not expected.");
+    return ddb_ops[i].fn(db, txn, req, a, resp, err);
+}
+
+int ddb_call(ddb_t *db, const char *op, const json_t *req, arena_t *a,
+             json_t **resp, sw_error_t *err) {
+    int i = op_find(op);
+    store_txn_t *txn;
+
+    *resp = NULL;
+    if (i < 0)
+        return sw_error_set(err, "UnknownOperationException", "%s", "");
+    req = req_or_empty(req, a);
+    if (store_txn_begin(db->store, ddb_ops[i].is_write, &txn, err) != 0)
+        return -1;
+    if (run_op(db, i, txn, req, a, resp, err) != 0) {
+        store_txn_abort(txn);
+        return -1;
+    }
+    if (!ddb_ops[i].is_write) {
+        store_txn_abort(txn);
+        return 0;
+    }
+    if (store_txn_commit(txn, err) != 0) {
+        *resp = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int ddb_call_txn(ddb_t *db, store_txn_t *txn, const char *op, const json_t *req,
+                 arena_t *a, json_t **resp, sw_error_t *err) {
+    int i = op_find(op);
+    store_txn_t *child;
+
+    *resp = NULL;
+    if (i < 0)
+        return sw_error_set(err, "UnknownOperationException", "%s", "");
+    req = req_or_empty(req, a);
+    /* A child transaction, so a failed request leaves the caller's
+     * transaction exactly as it was. */
+    if (store_txn_begin_nested(txn, &child, err) != 0)
+        return -1;
+    if (run_op(db, i, child, req, a, resp, err) != 0) {
+        store_txn_abort(child);
+        return -1;
+    }
+    if (store_txn_commit(child, err) != 0) {
+        *resp = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------ request helpers */
+
+static const json_t *member(const json_t *req, const char *name) {
+    const json_t *v = json_obj_get(req, name);
+    return json_is_null(v) ? NULL : v;  /* null = absent, as Coral reads it */
+}
+
+int ddb__req_str(const json_t *req, const char *name, const char **out, sw_error_t *err) {
+    const json_t *v = member(req, name);
+    *out = NULL;
+    if (!v)
+        return 0;
+    if (!json_is_str(v))
+        return ddb__ser_error(v, "an String", err);
+    *out = v->u.str;
+    return 0;
+}
+
+int ddb__req_obj(const json_t *req, const char *name, const json_t **out, sw_error_t *err) {
+    const json_t *v = member(req, name);
+    *out = NULL;
+    if (!v)
+        return 0;
+    if (!json_is_obj(v))
+        return ddb__ser_error(v, "Map", err);
+    *out = v;
+    return 0;
+}
+
+int ddb__req_arr(const json_t *req, const char *name, const json_t **out, sw_error_t *err) {
+    const json_t *v = member(req, name);
+    *out = NULL;
+    if (!v)
+        return 0;
+    if (!json_is_arr(v))
+        return ddb__ser_error(v, "List", err);
+    *out = v;
+    return 0;
+}
+
+int ddb__req_bool(const json_t *req, const char *name, bool *out, sw_error_t *err) {
+    const json_t *v = member(req, name);
+    *out = false;
+    if (!v)
+        return 0;
+    if (json_is_str(v)) {
+        /* Coral converts "true"/"false" and rejects other strings. */
+        if (!strcmp(v->u.str, "true") || !strcmp(v->u.str, "false")) {
+            *out = v->u.str[0] == 't';
+            return 0;
+        }
+        char up[64];
+        size_t n = v->len < sizeof up - 1 ? v->len : sizeof up - 1;
+        for (size_t i = 0; i < n; i++)
+            up[i] = (char)((v->u.str[i] >= 'a' && v->u.str[i] <= 'z') ? v->u.str[i] - 32
+                                                                      : v->u.str[i]);
+        up[n] = 0;
+        return sw_error_set(err, "SerializationException",
+                            "'%s' can not be converted to an Boolean", up);
+    }
+    if (!json_is_bool(v))
+        return ddb__ser_error(v, "an Boolean", err);
+    *out = v->type == JSON_TRUE;
+    return 0;
+}
+
+int ddb__req_int(const json_t *req, const char *name, bool *present, int64_t *out,
+                 sw_error_t *err) {
+    const json_t *v = member(req, name);
+    *present = false;
+    *out = 0;
+    if (!v)
+        return 0;
+    if (json_is_bool(v))
+        return sw_error_set(err, "SerializationException",
+                            "class java.lang.Boolean can not be converted to an Integer");
+    if (json_is_str(v))
+        return sw_error_set(err, "SerializationException",
+                            "class java.lang.String can not be converted to an Integer");
+    if (!json_is_num(v))
+        return ddb__ser_error(v, "an Integer", err);
+    if (!json_num_i64(v, out)) {
+        /* Fractions are truncated and huge values clamped, as Coral does. */
+        double d = json_num_double(v);
+        *out = d > 2147483647.0 ? 2147483647 : d < -2147483648.0 ? -2147483647 - 1 : (int64_t)d;
+    }
+    *present = true;
+    return 0;
+}
+
+void ddb__verr_add(ddb_verr_t *v, const char *fmt, ...) {
+    va_list ap;
+    int n;
+    if (v->n >= 10)
+        return;
+    if (v->n > 0 && v->len + 2 < sizeof v->text) {
+        memcpy(v->text + v->len, "; ", 3);
+        v->len += 2;
+    }
+    va_start(ap, fmt);
+    n = vsnprintf(v->text + v->len, sizeof v->text - v->len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        v->len += (size_t)n;
+    if (v->len >= sizeof v->text)
+        v->len = sizeof v->text - 1;
+    v->n++;
+}
+
+int ddb__verr_finish(const ddb_verr_t *v, sw_error_t *err) {
+    if (v->n == 0)
+        return 0;
+    return sw_error_set(err, "ValidationException", "%d validation error%s detected: %s", v->n,
+                        v->n > 1 ? "s" : "", v->text);
+}
+
+void ddb__verr_table_name(ddb_verr_t *v, const char *param, const char *name) {
+    size_t len;
+    if (!name) {
+        ddb__verr_add(v, "Value null at '%s' failed to satisfy constraint: Member must not be null",
+                      param);
+        return;
+    }
+    len = strlen(name);
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.')) {
+            ddb__verr_add(v,
+                          "Value '%.300s' at '%s' failed to satisfy constraint: Member must "
+                          "satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+                          name, param);
+            break;
+        }
+    }
+    if (len < DDB_TABLE_NAME_MIN)
+        ddb__verr_add(v,
+                      "Value '%s' at '%s' failed to satisfy constraint: Member must have length "
+                      "greater than or equal to 3",
+                      name, param);
+    if (len > DDB_TABLE_NAME_MAX)
+        ddb__verr_add(v,
+                      "Value '%.300s' at '%s' failed to satisfy constraint: Member must have "
+                      "length less than or equal to 255",
+                      name, param);
+}

@@ -1,0 +1,633 @@
+/* table.c - CreateTable, DescribeTable, ListTables, DeleteTable and the
+ * table catalog.
+ *
+ * Catalog entries (sub-db `catalog`): key "ddb:table/" NAME (the prefix keeps
+ * tables apart from Step Functions ARNs and makes ListTables a prefix scan),
+ * value the JSON {"Id": n, "Desc": TableDescription}. ItemCount and
+ * TableSizeBytes live apart in `meta` ("ddb:count/" tid -> two i64 BE) so a
+ * write does not rewrite the description. Table ids are never reused. */
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "ddb/ddb_int.h"
+
+#define CATALOG_PREFIX "ddb:table/"
+#define CATALOG_PREFIX_LEN (sizeof CATALOG_PREFIX - 1)
+#define META_NEXT_ID "ddb:next_table_id"
+#define META_COUNT "ddb:count/"
+#define META_COUNT_LEN (sizeof META_COUNT - 1)
+#define ARN_PREFIX "arn:aws:dynamodb:us-east-1:123456789012:table/"
+
+static void put_be(uint8_t *p, uint64_t v, int n) {
+    for (int i = n - 1; i >= 0; i--) {
+        p[i] = (uint8_t)v;
+        v >>= 8;
+    }
+}
+
+static uint64_t get_be(const uint8_t *p, int n) {
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static size_t catalog_key(const char *name, char *out) {
+    size_t n = strlen(name);
+    memcpy(out, CATALOG_PREFIX, CATALOG_PREFIX_LEN);
+    memcpy(out + CATALOG_PREFIX_LEN, name, n);
+    return CATALOG_PREFIX_LEN + n;
+}
+
+/* --------------------------------------------------------------- loading */
+
+static int table_from_record(arena_t *a, const char *name, const void *v, size_t v_len,
+                             ddb_table_t *out, sw_error_t *err) {
+    json_t *rec = json_parse(a, v, v_len, err), *ks, *ad;
+    int64_t id;
+
+    if (!rec || !json_num_i64(json_obj_get(rec, "Id"), &id))
+        return sw_error_set(err, "InternalServerError", "corrupt catalog entry for %s", name);
+    memset(out, 0, sizeof *out);
+    out->name = arena_strdup(a, name);
+    out->id = (uint32_t)id;
+    out->desc = json_obj_get(rec, "Desc");
+    ks = json_obj_get(out->desc, "KeySchema");
+    ad = json_obj_get(out->desc, "AttributeDefinitions");
+    for (size_t i = 0; ks && i < ks->len; i++) {
+        const char *an = json_obj_get_str(ks->u.items[i], "AttributeName");
+        const char *kt = json_obj_get_str(ks->u.items[i], "KeyType");
+        char type = 'S';
+        for (size_t j = 0; ad && j < ad->len; j++) {
+            const char *dn = json_obj_get_str(ad->u.items[j], "AttributeName");
+            if (dn && an && !strcmp(dn, an))
+                type = json_obj_get_str(ad->u.items[j], "AttributeType")[0];
+        }
+        if (kt && !strcmp(kt, "HASH")) {
+            out->hash_name = an;
+            out->hash_type = type;
+        } else {
+            out->range_name = an;
+            out->range_type = type;
+        }
+    }
+    if (!out->hash_name)
+        return sw_error_set(err, "InternalServerError", "corrupt catalog entry for %s", name);
+    return 0;
+}
+
+int ddb__table_load(store_txn_t *txn, arena_t *a, const char *name, ddb_table_t *out,
+                    sw_error_t *err) {
+    char key[CATALOG_PREFIX_LEN + DDB_TABLE_NAME_MAX + 1];
+    const void *v;
+    size_t v_len;
+
+    if (strlen(name) > DDB_TABLE_NAME_MAX ||
+        !store_get(txn, STORE_CATALOG, key, catalog_key(name, key), &v, &v_len))
+        return sw_error_set(err, "ResourceNotFoundException", "Requested resource not found");
+    return table_from_record(a, name, v, v_len, out, err);
+}
+
+int ddb__table_from_req(store_txn_t *txn, arena_t *a, const json_t *req, ddb_table_t *out,
+                        sw_error_t *err) {
+    const char *name;
+    ddb_verr_t verr = {0};
+
+    if (ddb__req_str(req, "TableName", &name, err) != 0)
+        return -1;
+    ddb__verr_table_name(&verr, "tableName", name);
+    if (ddb__verr_finish(&verr, err) != 0)
+        return -1;
+    return ddb__table_load(txn, a, name, out, err);
+}
+
+/* ---------------------------------------------------------------- counts */
+
+static void count_get(store_txn_t *txn, uint32_t id, int64_t *items, int64_t *bytes) {
+    uint8_t key[META_COUNT_LEN + 4];
+    const void *v;
+    size_t v_len;
+
+    memcpy(key, META_COUNT, META_COUNT_LEN);
+    put_be(key + META_COUNT_LEN, id, 4);
+    *items = *bytes = 0;
+    if (store_get(txn, STORE_META, key, sizeof key, &v, &v_len) && v_len == 16) {
+        *items = (int64_t)get_be(v, 8);
+        *bytes = (int64_t)get_be((const uint8_t *)v + 8, 8);
+    }
+}
+
+int ddb__table_count_add(store_txn_t *txn, uint32_t table_id, int64_t d_items,
+                         int64_t d_bytes, sw_error_t *err) {
+    uint8_t key[META_COUNT_LEN + 4], val[16];
+    int64_t items, bytes;
+
+    if (d_items == 0 && d_bytes == 0)
+        return 0;
+    count_get(txn, table_id, &items, &bytes);
+    items += d_items;
+    bytes += d_bytes;
+    if (items < 0) items = 0;
+    if (bytes < 0) bytes = 0;
+    memcpy(key, META_COUNT, META_COUNT_LEN);
+    put_be(key + META_COUNT_LEN, table_id, 4);
+    put_be(val, (uint64_t)items, 8);
+    put_be(val + 8, (uint64_t)bytes, 8);
+    return store_put(txn, STORE_META, key, sizeof key, val, sizeof val, err);
+}
+
+/* The stored description with the live counters, as Describe returns it. */
+static json_t *live_desc(store_txn_t *txn, arena_t *a, const ddb_table_t *t) {
+    json_t *d = json_clone(a, t->desc);
+    int64_t items, bytes;
+    count_get(txn, t->id, &items, &bytes);
+    json_obj_set(a, d, "ItemCount", json_new_num_i64(a, items));
+    json_obj_set(a, d, "TableSizeBytes", json_new_num_i64(a, bytes));
+    return d;
+}
+
+/* ----------------------------------------------------------- CreateTable */
+
+static void uuid_v4(char out[37]) {
+    uint8_t b[16];
+    if (RAND_bytes(b, sizeof b) != 1)
+        SW_BUG("RAND_bytes failed");
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+    snprintf(out, 37,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+             b[15]);
+}
+
+static json_t *epoch_seconds(arena_t *a) {
+    sw_clock_t c;
+    int64_t ms;
+    char txt[40];
+    clock_init(&c, false);
+    ms = clock_now_ms(&c);
+    snprintf(txt, sizeof txt, "%lld.%03lld", (long long)(ms / 1000), (long long)(ms % 1000));
+    return json_new_num_text(a, txt, strlen(txt));
+}
+
+static const char *enum_check(ddb_verr_t *v, const json_t *val, const char *param,
+                              const char *const *allowed, const char *set_text) {
+    if (!val)
+        return NULL;
+    for (size_t i = 0; allowed[i]; i++)
+        if (!strcmp(val->u.str, allowed[i]))
+            return allowed[i];
+    ddb__verr_add(v, "Value '%.200s' at '%s' failed to satisfy constraint: Member must satisfy "
+                     "enum value set: [%s]", val->u.str, param, set_text);
+    return NULL;
+}
+
+/* Checks one KeySchema array; returns the number of elements. */
+static int check_key_schema(ddb_verr_t *verr, const json_t *ks, const char *param,
+                            sw_error_t *err) {
+    static const char *const key_types[] = {"HASH", "RANGE", NULL};
+    if (!json_is_arr(ks))
+        return ddb__ser_error(ks, "List", err);
+    if (ks->len < 1)
+        ddb__verr_add(verr, "Value '[]' at '%s' failed to satisfy constraint: Member must have "
+                            "length greater than or equal to 1", param);
+    if (ks->len > 2)
+        ddb__verr_add(verr, "Value at '%s' failed to satisfy constraint: Member must have length "
+                            "less than or equal to 2", param);
+    for (size_t i = 0; i < ks->len; i++) {
+        const json_t *e = ks->u.items[i], *an, *kt;
+        char p[128];
+        if (!json_is_obj(e))
+            return ddb__ser_error(e, "Structure", err);
+        an = json_obj_get(e, "AttributeName");
+        kt = json_obj_get(e, "KeyType");
+        if ((an && !json_is_null(an) && !json_is_str(an)))
+            return ddb__ser_error(an, "an String", err);
+        if ((kt && !json_is_null(kt) && !json_is_str(kt)))
+            return ddb__ser_error(kt, "an String", err);
+        snprintf(p, sizeof p, "%s.%zu.member.attributeName", param, i + 1);
+        if (!json_is_str(an))
+            ddb__verr_add(verr, "Value null at '%s' failed to satisfy constraint: Member must "
+                                "not be null", p);
+        else if (an->len < 1 || an->len > 255)
+            ddb__verr_add(verr, "Value '%.255s' at '%s' failed to satisfy constraint: Member "
+                                "must have length %s", an->u.str, p,
+                          an->len < 1 ? "greater than or equal to 1" : "less than or equal to 255");
+        snprintf(p, sizeof p, "%s.%zu.member.keyType", param, i + 1);
+        if (!json_is_str(kt))
+            ddb__verr_add(verr, "Value null at '%s' failed to satisfy constraint: Member must "
+                                "not be null", p);
+        else
+            enum_check(verr, kt, p, key_types, "HASH, RANGE");
+    }
+    return 0;
+}
+
+/* Semantic checks of a validated KeySchema against AttributeDefinitions. */
+static int key_schema_semantics(const json_t *ks, const json_t *ad, const char *what,
+                                sw_error_t *err) {
+    const char *h = json_obj_get_str(ks->u.items[0], "AttributeName");
+    if (strcmp(json_obj_get_str(ks->u.items[0], "KeyType"), "HASH") != 0)
+        return sw_error_set(err, "ValidationException",
+                            "%sInvalid KeySchema: The first KeySchemaElement is not a HASH key "
+                            "type", what);
+    if (ks->len == 2) {
+        const char *r = json_obj_get_str(ks->u.items[1], "AttributeName");
+        if (strcmp(json_obj_get_str(ks->u.items[1], "KeyType"), "RANGE") != 0)
+            return sw_error_set(err, "ValidationException",
+                                "%sInvalid KeySchema: The second KeySchemaElement is not a "
+                                "RANGE key type", what);
+        if (!strcmp(h, r))
+            return sw_error_set(err, "ValidationException",
+                                "%sBoth the Hash Key and the Range Key element in the KeySchema "
+                                "have the same name", what);
+    }
+    for (size_t i = 0; i < ks->len; i++) {
+        const char *an = json_obj_get_str(ks->u.items[i], "AttributeName");
+        bool found = false;
+        for (size_t j = 0; j < ad->len; j++)
+            if (!strcmp(json_obj_get_str(ad->u.items[j], "AttributeName"), an))
+                found = true;
+        if (!found) {
+            char keys[600] = "", defs[600] = "";
+            size_t kl = 0, dl = 0;
+            for (size_t k = 0; k < ks->len; k++)
+                kl += (size_t)snprintf(keys + kl, kl < sizeof keys ? sizeof keys - kl : 0,
+                                       "%s%s", k ? ", " : "",
+                                       json_obj_get_str(ks->u.items[k], "AttributeName"));
+            for (size_t k = 0; k < ad->len; k++)
+                dl += (size_t)snprintf(defs + dl, dl < sizeof defs ? sizeof defs - dl : 0,
+                                       "%s%s", k ? ", " : "",
+                                       json_obj_get_str(ad->u.items[k], "AttributeName"));
+            return sw_error_set(err, "ValidationException",
+                                "One or more parameter values were invalid: Some index key "
+                                "attributes are not defined in AttributeDefinitions. Keys: [%s], "
+                                "AttributeDefinitions: [%s]", keys, defs);
+        }
+    }
+    return 0;
+}
+
+static json_t *key_schema_copy(arena_t *a, const json_t *ks) {
+    json_t *out = json_new_arr(a);
+    for (size_t i = 0; i < ks->len; i++) {
+        json_t *e = json_new_obj(a);
+        json_obj_set(a, e, "AttributeName",
+                     json_new_strz(a, json_obj_get_str(ks->u.items[i], "AttributeName")));
+        json_obj_set(a, e, "KeyType", json_new_strz(a, json_obj_get_str(ks->u.items[i], "KeyType")));
+        json_arr_push(a, out, e);
+    }
+    return out;
+}
+
+static json_t *throughput_desc(arena_t *a, int64_t rcu, int64_t wcu) {
+    json_t *pt = json_new_obj(a);
+    json_obj_set(a, pt, "NumberOfDecreasesToday", json_new_num_i64(a, 0));
+    json_obj_set(a, pt, "ReadCapacityUnits", json_new_num_i64(a, rcu));
+    json_obj_set(a, pt, "WriteCapacityUnits", json_new_num_i64(a, wcu));
+    return pt;
+}
+
+/* Reads ProvisionedThroughput; *has set when given. */
+static int read_throughput(ddb_verr_t *verr, const json_t *req, const char *param_prefix,
+                           bool *has, int64_t *rcu, int64_t *wcu, sw_error_t *err) {
+    const json_t *pt;
+    bool has_r, has_w;
+    char p[160];
+
+    *has = false;
+    *rcu = *wcu = 0;
+    if (ddb__req_obj(req, "ProvisionedThroughput", &pt, err) != 0)
+        return -1;
+    if (!pt)
+        return 0;
+    *has = true;
+    if (ddb__req_int(pt, "ReadCapacityUnits", &has_r, rcu, err) != 0 ||
+        ddb__req_int(pt, "WriteCapacityUnits", &has_w, wcu, err) != 0)
+        return -1;
+    snprintf(p, sizeof p, "%sprovisionedThroughput.writeCapacityUnits", param_prefix);
+    if (!has_w)
+        ddb__verr_add(verr, "Value null at '%s' failed to satisfy constraint: Member must not be "
+                            "null", p);
+    else if (*wcu < 1)
+        ddb__verr_add(verr, "Value '%lld' at '%s' failed to satisfy constraint: Member must have "
+                            "value greater than or equal to 1", (long long)*wcu, p);
+    snprintf(p, sizeof p, "%sprovisionedThroughput.readCapacityUnits", param_prefix);
+    if (!has_r)
+        ddb__verr_add(verr, "Value null at '%s' failed to satisfy constraint: Member must not be "
+                            "null", p);
+    else if (*rcu < 1)
+        ddb__verr_add(verr, "Value '%lld' at '%s' failed to satisfy constraint: Member must have "
+                            "value greater than or equal to 1", (long long)*rcu, p);
+    return 0;
+}
+
+static int alloc_table_id(store_txn_t *txn, uint32_t *out, sw_error_t *err) {
+    const void *v;
+    size_t v_len;
+    uint8_t buf[4];
+    uint32_t id = 1;
+
+    if (store_get(txn, STORE_META, META_NEXT_ID, sizeof META_NEXT_ID - 1, &v, &v_len) &&
+        v_len == 4)
+        id = (uint32_t)get_be(v, 4);
+    put_be(buf, id + 1, 4);
+    if (store_put(txn, STORE_META, META_NEXT_ID, sizeof META_NEXT_ID - 1, buf, 4, err) != 0)
+        return -1;
+    *out = id;
+    return 0;
+}
+
+int ddb__op_create_table(ddb_t *db, store_txn_t *txn, const json_t *req, arena_t *a,
+                         json_t **resp, sw_error_t *err) {
+    static const char *const attr_types[] = {"B", "N", "S", NULL};
+    static const char *const billing_modes[] = {"PROVISIONED", "PAY_PER_REQUEST", NULL};
+    static const char *const table_classes[] = {"STANDARD", "STANDARD_INFREQUENT_ACCESS", NULL};
+    const char *name, *billing_str, *table_class;
+    const json_t *ad, *ks, *lsi, *gsi;
+    bool has_pt, is_protected;
+    int64_t rcu, wcu;
+    ddb_verr_t verr = {0};
+    char key[CATALOG_PREFIX_LEN + DDB_TABLE_NAME_MAX + 1];
+    size_t key_len, n_used = 0;
+    const void *v;
+    size_t v_len;
+    uint32_t id;
+    char uuid[37];
+    json_t *desc, *rec, *out_resp, *ad_copy;
+    const char *rec_text;
+    (void)db;
+
+    if (ddb__req_arr(req, "AttributeDefinitions", &ad, err) != 0 ||
+        ddb__req_str(req, "TableName", &name, err) != 0 ||
+        ddb__req_arr(req, "KeySchema", &ks, err) != 0 ||
+        ddb__req_arr(req, "LocalSecondaryIndexes", &lsi, err) != 0 ||
+        ddb__req_arr(req, "GlobalSecondaryIndexes", &gsi, err) != 0 ||
+        ddb__req_str(req, "BillingMode", &billing_str, err) != 0 ||
+        ddb__req_str(req, "TableClass", &table_class, err) != 0 ||
+        ddb__req_bool(req, "DeletionProtectionEnabled", &is_protected, err) != 0)
+        return -1;
+
+    /* Parameter constraints, reported together. */
+    if (ad) {
+        for (size_t i = 0; i < ad->len; i++) {
+            const json_t *e = ad->u.items[i], *an, *at;
+            char p[96];
+            if (!json_is_obj(e))
+                return ddb__ser_error(e, "Structure", err);
+            an = json_obj_get(e, "AttributeName");
+            at = json_obj_get(e, "AttributeType");
+            if (an && !json_is_null(an) && !json_is_str(an))
+                return ddb__ser_error(an, "an String", err);
+            if (at && !json_is_null(at) && !json_is_str(at))
+                return ddb__ser_error(at, "an String", err);
+            snprintf(p, sizeof p, "attributeDefinitions.%zu.member.attributeType", i + 1);
+            if (!json_is_str(at))
+                ddb__verr_add(&verr, "Value null at '%s' failed to satisfy constraint: Member "
+                                     "must not be null", p);
+            else
+                enum_check(&verr, at, p, attr_types, "B, N, S");
+            snprintf(p, sizeof p, "attributeDefinitions.%zu.member.attributeName", i + 1);
+            if (!json_is_str(an))
+                ddb__verr_add(&verr, "Value null at '%s' failed to satisfy constraint: Member "
+                                     "must not be null", p);
+        }
+    } else {
+        ddb__verr_add(&verr, "Value null at 'attributeDefinitions' failed to satisfy constraint: "
+                             "Member must not be null");
+    }
+    ddb__verr_table_name(&verr, "tableName", name);
+    if (ks) {
+        if (check_key_schema(&verr, ks, "keySchema", err) != 0)
+            return -1;
+    } else {
+        ddb__verr_add(&verr, "Value null at 'keySchema' failed to satisfy constraint: Member "
+                             "must not be null");
+    }
+    if (billing_str)
+        enum_check(&verr, json_obj_get(req, "BillingMode"), "billingMode", billing_modes,
+                   "PROVISIONED, PAY_PER_REQUEST");
+    if (table_class)
+        enum_check(&verr, json_obj_get(req, "TableClass"), "tableClass", table_classes,
+                   "STANDARD, STANDARD_INFREQUENT_ACCESS");
+    if (read_throughput(&verr, req, "", &has_pt, &rcu, &wcu, err) != 0)
+        return -1;
+    if (ddb__verr_finish(&verr, err) != 0)
+        return -1;
+
+    /* Semantics, in the order DynamoDB checks them. */
+    for (size_t i = 0; i < ad->len; i++)
+        for (size_t j = i + 1; j < ad->len; j++)
+            if (!strcmp(json_obj_get_str(ad->u.items[i], "AttributeName"),
+                        json_obj_get_str(ad->u.items[j], "AttributeName")))
+                return sw_error_set(err, "ValidationException",
+                                    "Cannot have two attributes with the same name");
+    if (key_schema_semantics(ks, ad, "", err) != 0)
+        return -1;
+    if (lsi || gsi)
+        return sw_error_set(err, "ValidationException",
+                            "One or more parameter values were invalid: secondary indexes are "
+                            "not supported yet by this server");
+    for (size_t j = 0; j < ad->len; j++) {
+        const char *dn = json_obj_get_str(ad->u.items[j], "AttributeName");
+        for (size_t i = 0; i < ks->len; i++)
+            if (!strcmp(json_obj_get_str(ks->u.items[i], "AttributeName"), dn)) {
+                n_used++;
+                break;
+            }
+    }
+    if (n_used != ad->len)
+        return sw_error_set(err, "ValidationException",
+                            "One or more parameter values were invalid: Number of attributes in "
+                            "KeySchema does not exactly match number of attributes defined in "
+                            "AttributeDefinitions");
+    if (billing_str && !strcmp(billing_str, "PAY_PER_REQUEST")) {
+        if (has_pt)
+            return sw_error_set(err, "ValidationException",
+                                "One or more parameter values were invalid: Neither "
+                                "ReadCapacityUnits nor WriteCapacityUnits can be specified when "
+                                "BillingMode is PAY_PER_REQUEST");
+    } else if (!has_pt) {
+        return sw_error_set(err, "ValidationException",
+                            "One or more parameter values were invalid: ReadCapacityUnits and "
+                            "WriteCapacityUnits must both be specified when BillingMode is "
+                            "PROVISIONED");
+    }
+
+    key_len = catalog_key(name, key);
+    if (store_get(txn, STORE_CATALOG, key, key_len, &v, &v_len))
+        return sw_error_set(err, "ResourceInUseException", "Table already exists: %s", name);
+    if (alloc_table_id(txn, &id, err) != 0)
+        return -1;
+
+    /* The description, member order as DynamoDB sends it. */
+    uuid_v4(uuid);
+    desc = json_new_obj(a);
+    ad_copy = json_new_arr(a);
+    for (size_t i = 0; i < ad->len; i++) {
+        json_t *e = json_new_obj(a);
+        json_obj_set(a, e, "AttributeName",
+                     json_new_strz(a, json_obj_get_str(ad->u.items[i], "AttributeName")));
+        json_obj_set(a, e, "AttributeType",
+                     json_new_strz(a, json_obj_get_str(ad->u.items[i], "AttributeType")));
+        json_arr_push(a, ad_copy, e);
+    }
+    json_obj_set(a, desc, "AttributeDefinitions", ad_copy);
+    json_obj_set(a, desc, "TableName", json_new_strz(a, name));
+    json_obj_set(a, desc, "KeySchema", key_schema_copy(a, ks));
+    json_obj_set(a, desc, "TableStatus", json_new_strz(a, "ACTIVE"));
+    json_obj_set(a, desc, "CreationDateTime", epoch_seconds(a));
+    json_obj_set(a, desc, "ProvisionedThroughput", throughput_desc(a, rcu, wcu));
+    json_obj_set(a, desc, "TableSizeBytes", json_new_num_i64(a, 0));
+    json_obj_set(a, desc, "ItemCount", json_new_num_i64(a, 0));
+    json_obj_set(a, desc, "TableArn", json_new_strz(a, arena_sprintf(a, ARN_PREFIX "%s", name)));
+    json_obj_set(a, desc, "TableId", json_new_strz(a, uuid));
+    if (billing_str) {
+        json_t *bm = json_new_obj(a);
+        json_obj_set(a, bm, "BillingMode", json_new_strz(a, billing_str));
+        if (!strcmp(billing_str, "PAY_PER_REQUEST"))
+            json_obj_set(a, bm, "LastUpdateToPayPerRequestDateTime",
+                         json_clone(a, json_obj_get(desc, "CreationDateTime")));
+        json_obj_set(a, desc, "BillingModeSummary", bm);
+    }
+    if (table_class) {
+        json_t *tc = json_new_obj(a);
+        json_obj_set(a, tc, "TableClass", json_new_strz(a, table_class));
+        json_obj_set(a, desc, "TableClassSummary", tc);
+    }
+    json_obj_set(a, desc, "DeletionProtectionEnabled", json_new_bool(a, is_protected));
+
+    rec = json_new_obj(a);
+    json_obj_set(a, rec, "Id", json_new_num_i64(a, id));
+    json_obj_set(a, rec, "Desc", desc);
+    rec_text = json_to_str(a, rec);
+    if (store_put(txn, STORE_CATALOG, key, key_len, rec_text, strlen(rec_text), err) != 0)
+        return -1;
+
+    out_resp = json_new_obj(a);
+    json_obj_set(a, out_resp, "TableDescription", desc);
+    *resp = out_resp;
+    return 0;
+}
+
+/* --------------------------------------------------------- DescribeTable */
+
+int ddb__op_describe_table(ddb_t *db, store_txn_t *txn, const json_t *req, arena_t *a,
+                           json_t **resp, sw_error_t *err) {
+    ddb_table_t t;
+    json_t *out;
+    (void)db;
+
+    if (ddb__table_from_req(txn, a, req, &t, err) != 0) {
+        if (err && err->type && !strcmp(err->type, "ResourceNotFoundException"))
+            sw_error_set(err, "ResourceNotFoundException",
+                         "Requested resource not found: Table: %s not found",
+                         json_obj_get_str(req, "TableName"));
+        return -1;
+    }
+    out = json_new_obj(a);
+    json_obj_set(a, out, "Table", live_desc(txn, a, &t));
+    *resp = out;
+    return 0;
+}
+
+/* ------------------------------------------------------------ ListTables */
+
+int ddb__op_list_tables(ddb_t *db, store_txn_t *txn, const json_t *req, arena_t *a,
+                        json_t **resp, sw_error_t *err) {
+    const char *start;
+    bool has_limit;
+    int64_t limit;
+    ddb_verr_t verr = {0};
+    store_cursor_t *c;
+    char seek[CATALOG_PREFIX_LEN + DDB_TABLE_NAME_MAX + 2];
+    size_t seek_len;
+    const void *k;
+    size_t k_len;
+    bool ok;
+    json_t *names = json_new_arr(a), *out = json_new_obj(a);
+    const char *last = NULL;
+    (void)db;
+
+    if (ddb__req_str(req, "ExclusiveStartTableName", &start, err) != 0 ||
+        ddb__req_int(req, "Limit", &has_limit, &limit, err) != 0)
+        return -1;
+    if (start)
+        ddb__verr_table_name(&verr, "exclusiveStartTableName", start);
+    if (has_limit && limit < 1)
+        ddb__verr_add(&verr, "Value '%lld' at 'limit' failed to satisfy constraint: Member must "
+                             "have value greater than or equal to 1", (long long)limit);
+    if (has_limit && limit > 100)
+        ddb__verr_add(&verr, "Value '%lld' at 'limit' failed to satisfy constraint: Member must "
+                             "have value less than or equal to 100", (long long)limit);
+    if (ddb__verr_finish(&verr, err) != 0)
+        return -1;
+    if (!has_limit)
+        limit = 100;
+
+    seek_len = catalog_key(start ? start : "", seek);
+    if (start)
+        seek[seek_len++] = '\0';  /* the first name after `start` */
+    if (store_cursor_open(txn, STORE_CATALOG, &c, err) != 0)
+        return -1;
+    for (ok = store_cursor_seek(c, seek, seek_len, &k, &k_len, NULL, NULL); ok;
+         ok = store_cursor_next(c, &k, &k_len, NULL, NULL)) {
+        if (k_len < CATALOG_PREFIX_LEN || memcmp(k, CATALOG_PREFIX, CATALOG_PREFIX_LEN) != 0)
+            break;
+        if ((int64_t)names->len == limit) {
+            /* More remain: tell the client where to resume. */
+            json_obj_set(a, out, "LastEvaluatedTableName", json_new_strz(a, last));
+            break;
+        }
+        last = arena_strndup(a, (const char *)k + CATALOG_PREFIX_LEN, k_len - CATALOG_PREFIX_LEN);
+        json_arr_push(a, names, json_new_strz(a, last));
+    }
+    store_cursor_close(c);
+    json_obj_set(a, out, "TableNames", names);
+    {
+        /* TableNames first, as DynamoDB orders the members. */
+        json_t *ordered = json_new_obj(a);
+        json_obj_set(a, ordered, "TableNames", names);
+        if (json_obj_get(out, "LastEvaluatedTableName"))
+            json_obj_set(a, ordered, "LastEvaluatedTableName",
+                         json_obj_get(out, "LastEvaluatedTableName"));
+        out = ordered;
+    }
+    *resp = out;
+    return 0;
+}
+
+/* ----------------------------------------------------------- DeleteTable */
+
+int ddb__op_delete_table(ddb_t *db, store_txn_t *txn, const json_t *req, arena_t *a,
+                         json_t **resp, sw_error_t *err) {
+    ddb_table_t t;
+    json_t *desc, *out;
+    char key[CATALOG_PREFIX_LEN + DDB_TABLE_NAME_MAX + 1];
+    uint8_t ckey[META_COUNT_LEN + 4];
+    const json_t *prot;
+    (void)db;
+
+    if (ddb__table_from_req(txn, a, req, &t, err) != 0)
+        return -1;
+    prot = json_obj_get(t.desc, "DeletionProtectionEnabled");
+    if (prot && prot->type == JSON_TRUE)
+        return sw_error_set(err, "ValidationException",
+                            "Resource cannot be deleted as it is currently protected against "
+                            "deletion. Disable deletion protection first.");
+    desc = live_desc(txn, a, &t);
+    json_obj_set(a, desc, "TableStatus", json_new_strz(a, "DELETING"));
+    if (store_del(txn, STORE_CATALOG, key, catalog_key(t.name, key), err) != 0 ||
+        ddb__items_drop_table(txn, t.id, err) != 0)
+        return -1;
+    memcpy(ckey, META_COUNT, META_COUNT_LEN);
+    put_be(ckey + META_COUNT_LEN, t.id, 4);
+    if (store_del(txn, STORE_META, ckey, sizeof ckey, err) != 0)
+        return -1;
+    out = json_new_obj(a);
+    json_obj_set(a, out, "TableDescription", desc);
+    *resp = out;
+    return 0;
+}

@@ -1,0 +1,250 @@
+/* http.c - libmicrohttpd glue: sockets in, net_handle, bytes out.
+ *
+ * epoll with an internal thread pool (one thread per core), HTTP/1.1
+ * keep-alive, request bodies accumulated in a per-request arena up to
+ * NET_MAX_BODY_BYTES (413 beyond). Each request owns one arena, created when
+ * its first line arrives and released once its response is queued (MHD
+ * copies the body). Nothing protocol-specific lives here: replacing this
+ * file replaces the event loop and nothing else. */
+#include <errno.h>
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "base/buf.h"
+#include "net/net_int.h"
+
+#define NET_CONN_TIMEOUT_S 120          /* idle keep-alive connections */
+#define NET_CONN_MEMORY_BYTES (64 * 1024) /* headers must fit in this */
+#define NET_MAX_HEADERS 256
+
+struct net_server {
+    struct MHD_Daemon *daemon;
+    const net_t *net;
+    atomic_int in_flight;   /* requests begun and not yet answered */
+};
+
+typedef struct req_state {
+    net_server_t *srv;
+    arena_t arena;
+    char *uri;              /* raw request target as sent (path?query) */
+    sw_buf_t body;
+    int64_t start_ms;
+    bool is_started;        /* the access handler has seen the headers */
+    bool is_too_large;
+    bool is_answered;
+} req_state_t;
+
+typedef struct header_list {
+    arena_t *a;
+    net_header_t *items;
+    size_t n;
+} header_list_t;
+
+static int64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Called once per request, before its headers are parsed: the request's
+ * state starts here, with the raw URI (SigV4 signs the URI as sent). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
+    (void)conn;
+    net_server_t *srv = cls;
+    req_state_t *st = calloc(1, sizeof(*st));
+    if (!st)
+        abort();
+    st->srv = srv;
+    arena_init(&st->arena);
+    st->uri = arena_strdup(&st->arena, uri ? uri : "/");
+    buf_init(&st->body, &st->arena, NET_MAX_BODY_BYTES);
+    st->start_ms = wall_ms();
+    atomic_fetch_add(&srv->in_flight, 1);
+    return st;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    req_state_t *st = *con_cls;
+    if (!st)
+        return;
+    atomic_fetch_sub(&st->srv->in_flight, 1);
+    arena_release(&st->arena);
+    free(st);
+    *con_cls = NULL;
+}
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      size_t key_size, const char *value, size_t value_size) {
+    (void)kind;
+    header_list_t *l = cls;
+    if (l->n == NET_MAX_HEADERS)
+        return MHD_NO;
+    net_header_t *h = &l->items[l->n++];
+    h->name = key;
+    h->name_len = key_size;
+    h->value = value ? value : "";
+    h->value_len = value ? value_size : 0;
+    return MHD_YES;
+}
+
+static enum MHD_Result queue(struct MHD_Connection *conn, req_state_t *st,
+                             const net_response_t *resp) {
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        resp->body_len, (void *)(uintptr_t)(resp->body ? resp->body : ""),
+        MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    for (size_t i = 0; i < resp->n_headers; i++) {
+        const net_header_t *h = &resp->headers[i];
+        char *name = arena_strndup(&st->arena, h->name, h->name_len);
+        char *value = arena_strndup(&st->arena, h->value, h->value_len);
+        MHD_add_response_header(r, name, value);
+    }
+    if (resp->is_closing)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result rc = MHD_queue_response(conn, (unsigned int)resp->status, r);
+    MHD_destroy_response(r);
+    st->is_answered = true;
+    /* The response is copied: the request's memory can go now. */
+    arena_release(&st->arena);
+    arena_init(&st->arena);
+    return rc;
+}
+
+static void fill_request(req_state_t *st, struct MHD_Connection *conn, const char *url,
+                         const char *method, net_request_t *req, header_list_t *hl) {
+    memset(req, 0, sizeof(*req));
+    hl->a = &st->arena;
+    hl->items = arena_alloc(&st->arena, NET_MAX_HEADERS * sizeof(net_header_t));
+    hl->n = 0;
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, collect_header, hl);
+    const char *uri = st->uri ? st->uri : url;
+    const char *q = strchr(uri, '?');
+    req->method = method;
+    req->path = q ? arena_strndup(&st->arena, uri, (size_t)(q - uri)) : uri;
+    req->query = q ? q + 1 : "";
+    req->headers = hl->items;
+    req->n_headers = hl->n;
+    req->body = st->body.ptr ? st->body.ptr : "";
+    req->body_len = st->body.len;
+    req->now_ms = st->start_ms;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls) {
+    (void)version;
+    net_server_t *srv = cls;
+    req_state_t *st = *con_cls;
+    if (!st)   /* no URI callback happened: should not, but stay correct */
+        st = *con_cls = on_uri(srv, url, conn);
+
+    net_request_t req;
+    header_list_t hl;
+    net_response_t resp;
+    if (!st->is_started) {
+        st->is_started = true;
+        /* A declared body over the cap is refused before it is read. */
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > NET_MAX_BODY_BYTES) {
+            fill_request(st, conn, url, method, &req, &hl);
+            net_response_too_large(&req, &st->arena, &resp);
+            return queue(conn, st, &resp);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!st->is_answered && !st->is_too_large) {
+            buf_append(&st->body, upload_data, *upload_data_size);
+            if (st->body.overflow)
+                st->is_too_large = true;   /* the rest is read and dropped */
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (st->is_answered)
+        return MHD_YES;
+    fill_request(st, conn, url, method, &req, &hl);
+    if (st->is_too_large)
+        net_response_too_large(&req, &st->arena, &resp);
+    else
+        net_handle(srv->net, &req, &st->arena, &resp);
+    return queue(conn, st, &resp);
+}
+
+int net_server_start(const net_t *net, const char *host, int port, net_server_t **out,
+                     int *bound_port, sw_error_t *err) {
+    struct addrinfo hints, *ai = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char port_s[16];
+    snprintf(port_s, sizeof(port_s), "%d", port);
+    int gai = getaddrinfo(host, port_s, &hints, &ai);
+    if (gai != 0)
+        return sw_error_set(err, "InvalidInput", "cannot resolve --host %s: %s", host,
+                            gai_strerror(gai));
+
+    net_server_t *srv = calloc(1, sizeof(*srv));
+    if (!srv)
+        abort();
+    srv->net = net;
+    atomic_init(&srv->in_flight, 0);
+    long n_cpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned int n_threads = n_cpu > 0 ? (unsigned int)n_cpu : 1;
+    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC;
+    if (ai->ai_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    srv->daemon = MHD_start_daemon(
+        flags, (uint16_t)port, NULL, NULL, on_request, srv,
+        MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        MHD_OPTION_THREAD_POOL_SIZE, n_threads,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)NET_CONN_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)NET_CONN_MEMORY_BYTES,
+        MHD_OPTION_END);
+    freeaddrinfo(ai);
+    if (!srv->daemon) {
+        free(srv);
+        return sw_error_set(err, "InternalServerError",
+                            "cannot listen on %s port %d (in use, or not an address of this "
+                            "machine?)",
+                            host, port);
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon,
+                                                           MHD_DAEMON_INFO_BIND_PORT);
+    *bound_port = info ? info->port : port;
+    *out = srv;
+    return 0;
+}
+
+void net_server_stop(net_server_t *s, int grace_ms) {
+    if (!s)
+        return;
+    /* No new connections; requests already read get their answers. */
+    MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    for (int waited = 0; atomic_load(&s->in_flight) > 0 && waited < grace_ms; waited += 10) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    MHD_stop_daemon(s->daemon);
+    free(s);
+}

@@ -1,0 +1,267 @@
+/* sfn_int.h - internals shared by the files of the Step Functions engine:
+ * the compiled program (asl.c builds it), the pure step function's effects
+ * (step.c), the task integrations (tasks.c) and the execution driver
+ * (exec.c). Nothing outside src/sfn/ includes this header.
+ *
+ * Design notes
+ * ------------
+ * Program. asl.c compiles a definition once into an immutable tree of
+ * sfn_program_t: a program is a list of states addressed by index, with
+ * every transition resolved to an index (-1 = end of the frame), every
+ * JSONPath / payload template / Choice rule pre-compiled (path.h) and every
+ * Task Resource resolved to an integration. Parallel branches and the Map
+ * ItemProcessor are nested programs. Everything lives in the program arena
+ * and is never modified after sfn__program_compile returns, so one program
+ * can be shared by any number of executions and threads.
+ *
+ * Step. step.c is a pure function of (program, state, input, context,
+ * now, attempt counters): it returns sfn_effects_t describing what to do
+ * next (transition with an output, run a task, sleep, run branches, retry
+ * after a delay, fail). It does no I/O, reads no clock and touches no
+ * store: exec.c supplies "now" and random jitter as data.
+ *
+ * Execution. exec.c drives one execution: it loops step over a frame (the
+ * root program, or a Parallel branch / Map iteration run recursively as a
+ * child frame), performs Task calls through ddb_call_txn inside one store
+ * write transaction that also records the execution's transition in
+ * STORE_EXEC and its new history events in STORE_HISTORY, sleeps through
+ * the clock (virtual or real), and builds the AWS-format history and the
+ * trace. Today a run happens in the calling thread (sfn_run); the durable
+ * scheduler (timers, resumption after restart) builds on the same frame
+ * loop: the execution record holds the frame's state name and input.
+ *
+ * Errors. Run-time failures carry an error name and a cause. States.Runtime
+ * (and States.DataLimitExceeded) are terminal: States.ALL never matches
+ * them and no Retry/Catch can handle them (AWS error-handling guide). exec.c
+ * prefixes States.Runtime causes with "An error occurred while executing
+ * the state 'X' (entered at the event id #N). " as AWS does. */
+#ifndef SW_SFN_INT_H
+#define SW_SFN_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "base/arena.h"
+#include "base/error.h"
+#include "base/json.h"
+#include "sfn/path.h"
+#include "sfn/sfn.h"
+
+typedef enum sfn_state_type {
+    SFN_STATE_PASS,
+    SFN_STATE_TASK,
+    SFN_STATE_CHOICE,
+    SFN_STATE_WAIT,
+    SFN_STATE_SUCCEED,
+    SFN_STATE_FAIL,
+    SFN_STATE_PARALLEL,
+    SFN_STATE_MAP
+} sfn_state_type_t;
+
+/* How a Task's Resource is carried out. */
+typedef enum sfn_task_kind {
+    SFN_TASK_DDB_OPTIMIZED,  /* arn:aws:states:::dynamodb:putItem ... */
+    SFN_TASK_DDB_SDK         /* arn:aws:states:::aws-sdk:dynamodb:<action> */
+} sfn_task_kind_t;
+
+typedef struct sfn_program sfn_program_t;
+
+typedef struct sfn_retrier {
+    const char **errors;      /* ErrorEquals */
+    size_t n_errors;
+    int64_t interval_ms;      /* IntervalSeconds, default 1 s */
+    int max_attempts;         /* MaxAttempts, default 3; 0 = never retry */
+    double backoff_rate;      /* BackoffRate, default 2.0 */
+    int64_t max_delay_ms;     /* MaxDelaySeconds; 0 = none */
+    bool is_jitter_full;      /* JitterStrategy FULL */
+} sfn_retrier_t;
+
+typedef struct sfn_catcher {
+    const char **errors;
+    size_t n_errors;
+    int next;                 /* state index */
+    const char *next_name;
+    sfn_path_t *result_path;  /* NULL with is_result_path_null false = "$" */
+    bool is_result_path_null;
+} sfn_catcher_t;
+
+typedef struct sfn_choice {
+    sfn_rule_t *rule;
+    int next;
+    const char *next_name;
+} sfn_choice_t;
+
+typedef struct sfn_state {
+    const char *name;
+    sfn_state_type_t type;
+    const char *type_name;    /* "Task", ... */
+    int next;                 /* index of Next; -1 with is_end */
+    const char *next_name;
+    bool is_end;
+
+    /* Input/output processing. A NULL path without its is_*_null flag
+     * means the default "$". */
+    sfn_path_t *input_path;
+    bool is_input_path_null;
+    sfn_path_t *output_path;
+    bool is_output_path_null;
+    sfn_path_t *result_path;
+    bool is_result_path_null;
+    sfn_template_t *parameters;      /* Parameters (Map: ItemSelector) */
+    sfn_template_t *result_selector;
+    const json_t *result;            /* Pass: Result (literal) */
+
+    /* Task. */
+    const char *resource;
+    sfn_task_kind_t task_kind;
+    const char *task_op;             /* DynamoDB API op: "PutItem" */
+    const char *task_action;         /* as in the ARN: "putItem" */
+    int64_t timeout_s;               /* TimeoutSeconds, 0 = none */
+
+    sfn_retrier_t *retriers;
+    size_t n_retriers;
+    sfn_catcher_t *catchers;
+    size_t n_catchers;
+
+    /* Choice. */
+    sfn_choice_t *choices;
+    size_t n_choices;
+    int default_next;                /* -1 = no Default */
+    const char *default_name;
+
+    /* Wait: exactly one of the four. */
+    bool has_seconds;
+    int64_t seconds;
+    bool has_timestamp;
+    int64_t timestamp_ms;
+    sfn_path_t *seconds_path;
+    sfn_path_t *timestamp_path;
+
+    /* Fail: literal, or a template {"v.$": "<ErrorPath>"} evaluated at run
+     * time (ErrorPath/CausePath accept a path or an intrinsic). */
+    const char *error;
+    const char *cause;
+    sfn_template_t *error_tmpl;
+    sfn_template_t *cause_tmpl;
+
+    /* Parallel. */
+    sfn_program_t **branches;
+    size_t n_branches;
+
+    /* Map. */
+    sfn_program_t *iterator;
+    sfn_path_t *items_path;          /* default "$" */
+    int max_concurrency;
+} sfn_state_t;
+
+struct sfn_program {
+    sfn_state_t *states;
+    size_t n_states;
+    int start;
+    int64_t timeout_s;               /* top-level TimeoutSeconds, 0 = none */
+};
+
+/* ---- asl.c ------------------------------------------------------------ */
+
+/* Compiles and validates `def`. On failure `err` has type
+ * "InvalidDefinition" and AWS's message listing every problem. The program
+ * and everything it points to are allocated in `a`. */
+int sfn__program_compile(arena_t *a, const json_t *def, sfn_program_t **out,
+                         sw_error_t *err);
+/* Index of the state named `name` in `p`, or -1. */
+int sfn__program_find(const sfn_program_t *p, const char *name);
+
+/* ---- step.c ----------------------------------------------------------- */
+
+typedef enum sfn_eff_kind {
+    SFN_EFF_TRANSITION,  /* go to `next` (-1: the frame ends) with `output` */
+    SFN_EFF_TASK,        /* call the integration with `task_params` */
+    SFN_EFF_WAIT,        /* sleep `delay_ms`, then go to `next` with `output` */
+    SFN_EFF_PARALLEL,    /* run every branch with `effective_input` */
+    SFN_EFF_MAP,         /* run the iterator over `items` */
+    SFN_EFF_RETRY,       /* sleep `delay_ms`, then run the state again */
+    SFN_EFF_FAIL         /* the state failed: `error`, `cause` */
+} sfn_eff_kind_t;
+
+typedef struct sfn_effects {
+    sfn_eff_kind_t kind;
+    int next;                    /* TRANSITION / WAIT */
+    json_t *output;              /* TRANSITION / WAIT / caught error output */
+    json_t *effective_input;     /* after InputPath + Parameters */
+    json_t *task_params;         /* TASK */
+    json_t *items;               /* MAP: the array to iterate */
+    int64_t delay_ms;            /* WAIT / RETRY */
+    int retrier;                 /* RETRY: index of the retrier used */
+    int attempt;                 /* RETRY: 1-based retry number */
+    bool is_caught;              /* TRANSITION from a Catcher */
+    int catcher;                 /* index of the Catcher that fired */
+    bool is_fail_state;          /* FAIL came from a Fail state */
+    const char *error;           /* FAIL / caught error */
+    const char *cause;
+    const char *action;          /* trace text, in the arena */
+    const char *result;          /* trace text */
+} sfn_effects_t;
+
+/* Runs the entry part of state `idx` with raw state input `input` and
+ * context object `ctx` at time `now_ms`: Pass, Choice, Wait, Succeed and
+ * Fail finish here; Task, Parallel and Map return what to run. Never fails:
+ * a run-time error is an SFN_EFF_FAIL effect. Allocated in `a`. */
+void sfn__step_enter(arena_t *a, const sfn_program_t *p, int idx, const json_t *input,
+                     const json_t *ctx, int64_t now_ms, sfn_effects_t *eff);
+/* Completes a Task/Parallel/Map whose work produced `result`: applies
+ * ResultSelector, ResultPath (into the raw input) and OutputPath; gives a
+ * TRANSITION, or a FAIL (States.Runtime) if a path fails. */
+void sfn__step_result(arena_t *a, const sfn_program_t *p, int idx, const json_t *input,
+                      const json_t *result, const json_t *ctx, sfn_effects_t *eff);
+/* Decides what happens after the state failed with `error`/`cause`:
+ * RETRY (using `retry_counts`, one counter per retrier, not modified; the
+ * caller increments retry_counts[eff->retrier]), TRANSITION via a Catcher
+ * (output = raw input with {"Error","Cause"} at the catcher's ResultPath),
+ * or FAIL. `jitter01` in [0,1) is the random draw for JitterStrategy FULL. */
+void sfn__step_error(arena_t *a, const sfn_program_t *p, int idx, const json_t *input,
+                     const char *error, const char *cause, const int *retry_counts,
+                     double jitter01, sfn_effects_t *eff);
+/* The input of one Map iteration: ItemSelector (evaluated with the Map's
+ * effective input as "$" and `ctx` holding Map.Item) or the item itself. */
+int sfn__step_map_item(arena_t *a, const sfn_program_t *p, int idx,
+                       const json_t *effective_input, const json_t *item,
+                       const json_t *ctx, json_t **out, sw_error_t *err);
+/* True if a retrier/catcher list `errors` matches error name `error`. */
+bool sfn__error_matches(const char **errors, size_t n_errors, const char *error);
+
+/* ---- tasks.c ---------------------------------------------------------- */
+
+/* Resolves a Resource ARN. On success sets kind/op/action (static or in `a`);
+ * on failure returns -1 and fills `err` with the validation message text
+ * (without location). */
+int sfn__task_resolve(arena_t *a, const char *resource, sfn_task_kind_t *kind,
+                      const char **op, const char **action, sw_error_t *err);
+
+/* The outcome of one integration call. */
+typedef struct sfn_task_outcome {
+    bool is_ok;
+    json_t *result;          /* the task result (optimized: with Sdk* metadata) */
+    json_t *ddb_response;    /* the raw DynamoDB response, or NULL */
+    const char *error;       /* "DynamoDB.ConditionalCheckFailedException" */
+    const char *cause;
+} sfn_task_outcome_t;
+
+/* Runs the Task's integration with `params` inside `txn` (or, when `txn`
+ * is NULL, in its own transaction through ddb_call). `request_id` names the
+ * AWS request id used in metadata and causes; `now_ms` dates the headers. */
+void sfn__task_run(arena_t *a, ddb_t *db, store_txn_t *txn, const sfn_state_t *st,
+                   const json_t *params, const char *request_id, int64_t now_ms,
+                   sfn_task_outcome_t *out);
+
+/* ---- sfn.c/exec.c ----------------------------------------------------- */
+
+struct sfn {
+    store_t *store;   /* borrowed; may be NULL (no persistence) */
+    ddb_t *db;        /* borrowed; may be NULL (Tasks fail) */
+    sw_clock_t *clock;
+    uint64_t n_runs;  /* for request ids */
+};
+
+#define SFN_REGION "us-east-1"
+#define SFN_ACCOUNT "123456789012"
+
+#endif

@@ -1,0 +1,366 @@
+/* test_exec.c - whole executions through sfn_run: flow, history, retry,
+ * timeouts (virtual clock) and DynamoDB tasks over a temporary store. */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "sfn/sfn_int.h"
+#include "../test.h"
+
+static json_t *J(arena_t *a, const char *text) {
+    sw_error_t err;
+    json_t *v = json_parse(a, text, strlen(text), &err);
+    if (!v)
+        fprintf(stderr, "bad test JSON: %s\n", err.msg);
+    return v;
+}
+
+static bool json_is(arena_t *a, const json_t *v, const char *text) {
+    return v && json_equal(v, J(a, text));
+}
+
+typedef struct env {
+    arena_t a;
+    sw_clock_t clock;
+    sfn_t *sf;
+    store_t *store;
+    ddb_t *db;
+    char dir[64];
+} env_t;
+
+static void env_open(env_t *e, bool with_store) {
+    sw_error_t err;
+    memset(e, 0, sizeof *e);
+    arena_init(&e->a);
+    clock_init(&e->clock, true);
+    if (with_store) {
+        strcpy(e->dir, "/tmp/sfn-test-XXXXXX");
+        if (!mkdtemp(e->dir) || store_open(e->dir, &e->store, &err) < 0 ||
+            ddb_open(e->store, &e->db, &err) < 0) {
+            fprintf(stderr, "cannot open store: %s\n", err.msg);
+            abort();
+        }
+    }
+    sfn_open(e->store, e->db, &e->clock, &e->sf, &err);
+}
+
+static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w) {
+    (void)st;
+    (void)f;
+    (void)w;
+    return remove(p);
+}
+
+static void env_close(env_t *e) {
+    sfn_close(e->sf);
+    if (e->db)
+        ddb_close(e->db);
+    if (e->store)
+        store_close(e->store);
+    if (e->dir[0])
+        nftw(e->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    arena_release(&e->a);
+}
+
+static sfn_run_result_t run(env_t *e, const char *def, const char *input) {
+    sfn_run_result_t r;
+    sw_error_t err;
+    if (sfn_run(e->sf, J(&e->a, def), J(&e->a, input), "t1", &e->a, &r, &err) < 0) {
+        fprintf(stderr, "sfn_run: %s: %s\n", err.type, err.msg);
+        memset(&r, 0, sizeof r);
+        r.status = "ERROR";
+    }
+    return r;
+}
+
+static const char *ev_type(const sfn_run_result_t *r, size_t i) {
+    return json_obj_get_str(json_arr_at(r->history, i), "type");
+}
+
+static int64_t ev_int(const sfn_run_result_t *r, size_t i, const char *key) {
+    int64_t n = -1;
+    json_num_i64(json_obj_get(json_arr_at(r->history, i), key), &n);
+    return n;
+}
+
+static int count_events(const sfn_run_result_t *r, const char *type) {
+    int n = 0;
+    for (size_t i = 0; r->history && i < r->history->len; i++)
+        n += strcmp(ev_type(r, i), type) == 0;
+    return n;
+}
+
+TEST(sfn_exec_pass_chain_history) {
+    env_t e;
+    env_open(&e, false);
+    sfn_run_result_t r = run(&e, "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\","
+                                 "\"Result\":{\"x\":1},\"ResultPath\":\"$.a\",\"Next\":\"B\"},"
+                                 "\"B\":{\"Type\":\"Succeed\"}}}", "{\"in\":0}");
+    CHECK_EQ_STR(r.status, "SUCCEEDED");
+    CHECK(json_is(&e.a, r.output, "{\"in\":0,\"a\":{\"x\":1}}"));
+    CHECK_EQ_INT(r.history->len, 6);
+    CHECK_EQ_STR(ev_type(&r, 0), "ExecutionStarted");
+    CHECK_EQ_STR(ev_type(&r, 1), "PassStateEntered");
+    CHECK_EQ_INT(ev_int(&r, 1, "previousEventId"), 0);
+    CHECK_EQ_STR(ev_type(&r, 2), "PassStateExited");
+    CHECK_EQ_INT(ev_int(&r, 2, "previousEventId"), 2);
+    CHECK_EQ_STR(ev_type(&r, 3), "SucceedStateEntered");
+    CHECK_EQ_STR(ev_type(&r, 4), "SucceedStateExited");
+    CHECK_EQ_STR(ev_type(&r, 5), "ExecutionSucceeded");
+    CHECK_EQ_INT(ev_int(&r, 5, "id"), 6);
+    CHECK_EQ_INT(ev_int(&r, 5, "previousEventId"), 5);
+    {
+        const json_t *d = json_obj_get(json_arr_at(r.history, 1), "stateEnteredEventDetails");
+        CHECK_EQ_STR(json_obj_get_str(d, "name"), "A");
+        CHECK_EQ_STR(json_obj_get_str(d, "input"), "{\"in\":0}");
+    }
+    CHECK_EQ_INT(r.n_steps, 2);
+    CHECK_EQ_STR(r.steps[0].state, "A");
+    CHECK_EQ_STR(r.steps[0].next, "B");
+    CHECK(r.steps[1].next == NULL);
+    CHECK(strstr(r.execution_arn, ":execution:stepwise:t1") != NULL);
+    env_close(&e);
+}
+
+TEST(sfn_exec_fail_state) {
+    env_t e;
+    env_open(&e, false);
+    sfn_run_result_t r = run(&e, "{\"StartAt\":\"F\",\"States\":{\"F\":{\"Type\":\"Fail\","
+                                 "\"ErrorPath\":\"$.e\",\"CausePath\":\"$.c\"}}}",
+                             "{\"e\":\"Bad\",\"c\":\"why\"}");
+    CHECK_EQ_STR(r.status, "FAILED");
+    CHECK_EQ_STR(r.error, "Bad");
+    CHECK_EQ_STR(r.cause, "why");
+    CHECK_EQ_INT(r.history->len, 3);
+    CHECK_EQ_STR(ev_type(&r, 1), "FailStateEntered");
+    CHECK_EQ_STR(ev_type(&r, 2), "ExecutionFailed");
+    env_close(&e);
+}
+
+TEST(sfn_exec_runtime_error_cause) {
+    env_t e;
+    env_open(&e, false);
+    sfn_run_result_t r = run(&e, "{\"StartAt\":\"S\",\"States\":{\"S\":{\"Type\":\"Wait\","
+                                 "\"TimestampPath\":\"$.t\",\"End\":true}}}",
+                             "{\"t\":\"2016-03-14T01:59:00\"}");
+    CHECK_EQ_STR(r.status, "FAILED");
+    CHECK_EQ_STR(r.error, "States.Runtime");
+    CHECK_EQ_STR(r.cause, "An error occurred while executing the state 'S' (entered at the "
+                          "event id #2). The TimestampPath parameter does not reference a valid "
+                          "ISO-8601 extended offset date-time format string: $.t == "
+                          "2016-03-14T01:59:00");
+    env_close(&e);
+}
+
+TEST(sfn_exec_wait_virtual_clock_and_timeout) {
+    env_t e;
+    env_open(&e, false);
+    int64_t t0 = clock_now_ms(&e.clock);
+    sfn_run_result_t r = run(&e, "{\"StartAt\":\"W\",\"States\":{\"W\":{\"Type\":\"Wait\","
+                                 "\"Seconds\":30,\"End\":true}}}", "{}");
+    CHECK_EQ_STR(r.status, "SUCCEEDED");
+    CHECK(clock_now_ms(&e.clock) - t0 >= 30000);
+    CHECK_EQ_STR(ev_type(&r, 1), "WaitStateEntered");
+    CHECK_EQ_STR(ev_type(&r, 2), "WaitStateExited");
+    r = run(&e, "{\"TimeoutSeconds\":5,\"StartAt\":\"W\",\"States\":{\"W\":{\"Type\":\"Wait\","
+                "\"Seconds\":30,\"End\":true}}}", "{}");
+    CHECK_EQ_STR(r.status, "TIMED_OUT");
+    CHECK_EQ_STR(r.error, "States.Timeout");
+    CHECK_EQ_STR(ev_type(&r, r.history->len - 1), "ExecutionTimedOut");
+    CHECK_EQ_INT(r.stop_ms - r.start_ms, 5000);
+    env_close(&e);
+}
+
+TEST(sfn_exec_context_object) {
+    env_t e;
+    env_open(&e, false);
+    sfn_run_result_t r = run(&e, "{\"StartAt\":\"Ctx\",\"States\":{\"Ctx\":{\"Type\":\"Pass\","
+                                 "\"Parameters\":{\"s.$\":\"$$.State.Name\",\"n.$\":\"$$.Execution.Name\","
+                                 "\"i.$\":\"$$.Execution.Input\",\"m.$\":\"$$.StateMachine.Name\"},"
+                                 "\"End\":true}}}", "{\"x\":1}");
+    CHECK_EQ_STR(r.status, "SUCCEEDED");
+    CHECK(json_is(&e.a, r.output, "{\"s\":\"Ctx\",\"n\":\"t1\",\"i\":{\"x\":1},\"m\":\"stepwise\"}"));
+    env_close(&e);
+}
+
+TEST(sfn_exec_parallel_retry_and_catch) {
+    env_t e;
+    env_open(&e, false);
+    sfn_run_result_t r = run(&e,
+        "{\"StartAt\":\"Par\",\"States\":{\"Par\":{\"Type\":\"Parallel\","
+        "\"Branches\":[{\"StartAt\":\"Boom\",\"States\":{\"Boom\":{\"Type\":\"Fail\","
+        "\"Error\":\"Boom\",\"Cause\":\"always\"}}},{\"StartAt\":\"Ok\",\"States\":{\"Ok\":"
+        "{\"Type\":\"Pass\",\"End\":true}}}],"
+        "\"Retry\":[{\"ErrorEquals\":[\"Boom\"],\"IntervalSeconds\":1,\"MaxAttempts\":2,"
+        "\"BackoffRate\":1.0}],"
+        "\"Catch\":[{\"ErrorEquals\":[\"States.ALL\"],\"ResultPath\":\"$.err\",\"Next\":\"Done\"}],"
+        "\"Next\":\"Done\"},\"Done\":{\"Type\":\"Pass\",\"End\":true}}}", "{\"k\":1}");
+    CHECK_EQ_STR(r.status, "SUCCEEDED");
+    CHECK(json_is(&e.a, r.output, "{\"k\":1,\"err\":{\"Error\":\"Boom\",\"Cause\":\"always\"}}"));
+    CHECK_EQ_INT(count_events(&r, "ParallelStateStarted"), 3);
+    CHECK_EQ_INT(count_events(&r, "ParallelStateFailed"), 3);
+    CHECK_EQ_INT(count_events(&r, "ParallelStateEntered"), 1);
+    CHECK_EQ_INT(count_events(&r, "ParallelStateExited"), 1);
+    env_close(&e);
+}
+
+TEST(sfn_exec_parallel_output_order) {
+    env_t e;
+    env_open(&e, false);
+    sfn_run_result_t r = run(&e,
+        "{\"StartAt\":\"Par\",\"States\":{\"Par\":{\"Type\":\"Parallel\",\"End\":true,"
+        "\"Branches\":[{\"StartAt\":\"W\",\"States\":{\"W\":{\"Type\":\"Wait\",\"Seconds\":1,"
+        "\"Next\":\"B0\"},\"B0\":{\"Type\":\"Pass\",\"End\":true,\"Result\":{\"branch\":0}}}},"
+        "{\"StartAt\":\"B1\",\"States\":{\"B1\":{\"Type\":\"Pass\",\"End\":true,"
+        "\"Parameters\":{\"in.$\":\"$.v\"}}}}]}}}", "{\"v\":7}");
+    CHECK_EQ_STR(r.status, "SUCCEEDED");
+    CHECK(json_is(&e.a, r.output, "[{\"branch\":0},{\"in\":7}]"));
+    env_close(&e);
+}
+
+TEST(sfn_exec_map_failure_propagates) {
+    env_t e;
+    env_open(&e, false);
+    sfn_run_result_t r = run(&e,
+        "{\"StartAt\":\"M\",\"States\":{\"M\":{\"Type\":\"Map\",\"ItemsPath\":\"$.items\","
+        "\"ItemProcessor\":{\"StartAt\":\"C\",\"States\":{\"C\":{\"Type\":\"Choice\","
+        "\"Choices\":[{\"Variable\":\"$\",\"NumericEquals\":2,\"Next\":\"F\"}],\"Default\":\"Ok\"},"
+        "\"F\":{\"Type\":\"Fail\",\"Error\":\"ItemErr\",\"Cause\":\"bad item 2\"},"
+        "\"Ok\":{\"Type\":\"Pass\",\"End\":true}}},\"End\":true}}}", "{\"items\":[1,2,3]}");
+    CHECK_EQ_STR(r.status, "FAILED");
+    CHECK_EQ_STR(r.error, "ItemErr");
+    CHECK_EQ_STR(r.cause, "bad item 2");
+    CHECK_EQ_INT(count_events(&r, "MapIterationFailed"), 1);
+    r = run(&e,
+        "{\"StartAt\":\"M\",\"States\":{\"M\":{\"Type\":\"Map\",\"ItemsPath\":\"$.items\","
+        "\"ItemSelector\":{\"i.$\":\"$$.Map.Item.Index\",\"v.$\":\"$$.Map.Item.Value\"},"
+        "\"ItemProcessor\":{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"End\":true}}},"
+        "\"ResultPath\":\"$.out\",\"End\":true}}}", "{\"items\":[\"a\",\"b\"]}");
+    CHECK_EQ_STR(r.status, "SUCCEEDED");
+    CHECK(json_is(&e.a, r.output, "{\"items\":[\"a\",\"b\"],\"out\":[{\"i\":0,\"v\":\"a\"},"
+                                  "{\"i\":1,\"v\":\"b\"}]}"));
+    env_close(&e);
+}
+
+TEST(sfn_exec_invalid_definition) {
+    env_t e;
+    sfn_run_result_t r;
+    sw_error_t err;
+    env_open(&e, false);
+    CHECK_EQ_INT(sfn_run(e.sf, J(&e.a, "{\"StartAt\":\"A\",\"States\":{}}"), J(&e.a, "{}"), NULL,
+                         &e.a, &r, &err), -1);
+    CHECK_EQ_STR(err.type, "InvalidDefinition");
+    env_close(&e);
+}
+
+/* ---- DynamoDB tasks over a real store ---------------------------------- */
+
+static void ddb(env_t *e, const char *op, const char *body) {
+    json_t *resp;
+    sw_error_t err;
+    if (ddb_call(e->db, op, J(&e->a, body), &e->a, &resp, &err) < 0)
+        fprintf(stderr, "setup %s failed: %s: %s\n", op, err.type, err.msg);
+}
+
+#define MK_TABLE(e, name)                                                                   \
+    ddb(e, "CreateTable", "{\"TableName\":\"" name "\",\"KeySchema\":[{\"AttributeName\":" \
+                          "\"pk\",\"KeyType\":\"HASH\"}],\"AttributeDefinitions\":[{"        \
+                          "\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],"             \
+                          "\"BillingMode\":\"PAY_PER_REQUEST\"}")
+
+TEST(sfn_exec_ddb_put_get_history) {
+    env_t e;
+    env_open(&e, true);
+    MK_TABLE(&e, "Tbl");
+    sfn_run_result_t r = run(&e,
+        "{\"StartAt\":\"Write\",\"States\":{\"Write\":{\"Type\":\"Task\","
+        "\"Resource\":\"arn:aws:states:::dynamodb:putItem\",\"Parameters\":{\"TableName\":\"Tbl\","
+        "\"Item\":{\"pk\":{\"S.$\":\"$.id\"}}},\"ResultPath\":\"$.put\",\"Next\":\"Read\"},"
+        "\"Read\":{\"Type\":\"Task\",\"Resource\":\"arn:aws:states:::dynamodb:getItem\","
+        "\"Parameters\":{\"TableName\":\"Tbl\",\"Key\":{\"pk\":{\"S\":\"k1\"}}},"
+        "\"ResultPath\":\"$.got\",\"End\":true}}}", "{\"id\":\"k1\"}");
+    CHECK_EQ_STR(r.status, "SUCCEEDED");
+    const json_t *got = json_obj_get(r.output, "got");
+    CHECK(json_is(&e.a, json_obj_get(got, "Item"), "{\"pk\":{\"S\":\"k1\"}}"));
+    CHECK(json_obj_get(got, "SdkHttpMetadata") != NULL);
+    CHECK(json_obj_get(got, "SdkResponseMetadata") != NULL);
+    CHECK_EQ_INT(r.history->len, 12);
+    static const char *const types[] = {"ExecutionStarted", "TaskStateEntered", "TaskScheduled",
+                                        "TaskStarted", "TaskSucceeded", "TaskStateExited"};
+    for (int i = 0; i < 6; i++)
+        CHECK_EQ_STR(ev_type(&r, (size_t)i), types[i]);
+    for (size_t i = 2; i < 12; i++)
+        CHECK_EQ_INT(ev_int(&r, i, "previousEventId"), (int64_t)i);
+    {
+        const json_t *d = json_obj_get(json_arr_at(r.history, 2), "taskScheduledEventDetails");
+        CHECK_EQ_STR(json_obj_get_str(d, "resourceType"), "dynamodb");
+        CHECK_EQ_STR(json_obj_get_str(d, "resource"), "putItem");
+        CHECK_EQ_STR(json_obj_get_str(d, "region"), "us-east-1");
+        CHECK_EQ_STR(json_obj_get_str(d, "parameters"),
+                     "{\"TableName\":\"Tbl\",\"Item\":{\"pk\":{\"S\":\"k1\"}}}");
+    }
+    CHECK(r.steps[0].ddb_response != NULL);
+    /* The execution record was written. */
+    {
+        store_txn_t *txn;
+        const void *v;
+        size_t len;
+        sw_error_t err;
+        CHECK_EQ_INT(store_txn_begin(e.store, false, &txn, &err), 0);
+        CHECK(store_get(txn, STORE_EXEC, r.execution_arn, strlen(r.execution_arn), &v, &len));
+        CHECK(len > 0 && memmem(v, len, "SUCCEEDED", 9) != NULL);
+        store_txn_abort(txn);
+    }
+    env_close(&e);
+}
+
+TEST(sfn_exec_ddb_errors_and_catch) {
+    env_t e;
+    env_open(&e, true);
+    MK_TABLE(&e, "Tbl");
+    ddb(&e, "PutItem", "{\"TableName\":\"Tbl\",\"Item\":{\"pk\":{\"S\":\"k1\"}}}");
+    sfn_run_result_t r = run(&e,
+        "{\"StartAt\":\"NoTable\",\"States\":{\"NoTable\":{\"Type\":\"Task\","
+        "\"Resource\":\"arn:aws:states:::dynamodb:putItem\",\"Parameters\":{\"TableName\":\"Nope1\","
+        "\"Item\":{\"pk\":{\"S\":\"k1\"}}},\"Catch\":[{\"ErrorEquals\":[\"States.ALL\"],"
+        "\"ResultPath\":\"$.e1\",\"Next\":\"Dup\"}],\"Next\":\"Dup\"},"
+        "\"Dup\":{\"Type\":\"Task\",\"Resource\":\"arn:aws:states:::aws-sdk:dynamodb:putItem\","
+        "\"Parameters\":{\"TableName\":\"Tbl\",\"Item\":{\"pk\":{\"S\":\"k1\"}},"
+        "\"ConditionExpression\":\"attribute_not_exists(pk)\"},\"Catch\":[{\"ErrorEquals\":"
+        "[\"DynamoDb.ConditionalCheckFailedException\"],\"ResultPath\":\"$.e2\",\"Next\":\"Done\"}],"
+        "\"Next\":\"Done\"},\"Done\":{\"Type\":\"Pass\",\"End\":true}}}", "{}");
+    CHECK_EQ_STR(r.status, "SUCCEEDED");
+    CHECK_EQ_STR(json_obj_get_str(json_obj_get(r.output, "e1"), "Error"),
+                 "DynamoDB.ResourceNotFoundException");
+    {
+        const char *cause = json_obj_get_str(json_obj_get(r.output, "e1"), "Cause");
+        CHECK(cause && strstr(cause, "(Service: AmazonDynamoDBv2; Status Code: 400; Error Code: "
+                                     "ResourceNotFoundException; Request ID: "));
+    }
+    CHECK_EQ_STR(json_obj_get_str(json_obj_get(r.output, "e2"), "Error"),
+                 "DynamoDb.ConditionalCheckFailedException");
+    CHECK_EQ_INT(count_events(&r, "TaskFailed"), 2);
+    env_close(&e);
+}
+
+TEST(sfn_exec_ddb_retry_counts_attempts) {
+    env_t e;
+    env_open(&e, true);
+    MK_TABLE(&e, "Cnt");
+    sfn_run_result_t r = run(&e,
+        "{\"StartAt\":\"Par\",\"States\":{\"Par\":{\"Type\":\"Parallel\",\"Branches\":[{"
+        "\"StartAt\":\"Bump\",\"States\":{\"Bump\":{\"Type\":\"Task\","
+        "\"Resource\":\"arn:aws:states:::dynamodb:updateItem\",\"Parameters\":{\"TableName\":\"Cnt\","
+        "\"Key\":{\"pk\":{\"S\":\"c\"}},\"UpdateExpression\":\"ADD n :one\","
+        "\"ExpressionAttributeValues\":{\":one\":{\"N\":\"1\"}}},\"ResultPath\":null,\"Next\":\"Boom\"},"
+        "\"Boom\":{\"Type\":\"Fail\",\"Error\":\"Boom\"}}}],\"Retry\":[{\"ErrorEquals\":[\"Boom\"],"
+        "\"MaxAttempts\":2,\"BackoffRate\":1.0}],\"Catch\":[{\"ErrorEquals\":[\"States.ALL\"],"
+        "\"ResultPath\":null,\"Next\":\"Read\"}],\"Next\":\"Read\"},"
+        "\"Read\":{\"Type\":\"Task\",\"Resource\":\"arn:aws:states:::dynamodb:getItem\","
+        "\"Parameters\":{\"TableName\":\"Cnt\",\"Key\":{\"pk\":{\"S\":\"c\"}}},"
+        "\"ResultSelector\":{\"n.$\":\"$.Item.n.N\"},\"End\":true}}}", "{}");
+    CHECK_EQ_STR(r.status, "SUCCEEDED");
+    CHECK(json_is(&e.a, r.output, "{\"n\":\"3\"}"));
+    env_close(&e);
+}
