@@ -39,6 +39,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 
+.SECONDARY:
 .PHONY: all test unit cases test-plain test-san run-example setup clean fuzz fuzz-replay
 
 all: $(BUILD)/stepwise
