@@ -94,9 +94,13 @@ test: setup
 	$(MAKE) test-plain
 	$(MAKE) test-san
 
+# Debian's pytest belongs to /usr/bin/python3, whatever python3 is first on PATH.
+PYTEST := /usr/bin/python3 -m pytest -q -p no:cacheprovider
+
 test-plain: $(BUILD)/stepwise $(BUILD)/unit_tests fuzz-replay
 	$(BUILD)/unit_tests
 	$(BUILD)/stepwise test --pending tests/cases/pending.txt tests/cases $(wildcard ../shared/cases)
+	STEPWISE=$(abspath $(BUILD)/stepwise) $(PYTEST) tests/cli
 
 test-san:
 	$(MAKE) BUILD=$(BUILD)/san SAN=1 test-plain

@@ -72,7 +72,7 @@ static int parse_opts(int argc, char **argv, run_opts_t *o) {
 /* ---- the trace table --------------------------------------------------- */
 
 /* Width a cell takes, capped; cells are cut with "..." past the cap. */
-#define CELL_MAX 48
+#define CELL_MAX 80
 
 static int cell_width(const char *s) {
     int n = s ? (int)strlen(s) : 1;
@@ -167,9 +167,37 @@ static void print_json_result(FILE *f, arena_t *a, const sfn_run_result_t *r) {
     fprintf(f, "%s\n", b.ptr);
 }
 
-/* Prints an InvalidDefinition message one problem per line. */
+/* True at the start of a problem inside AWS's list: ", CODE_NAME: ". */
+static bool is_problem_start(const char *p) {
+    if (p[0] != ',' || p[1] != ' ')
+        return false;
+    p += 2;
+    const char *q = p;
+    while ((*q >= 'A' && *q <= 'Z') || *q == '_')
+        q++;
+    return q - p >= 4 && q[0] == ':' && q[1] == ' ';
+}
+
+/* Prints an InvalidDefinition message one problem per line: AWS joins them
+ * as "Invalid State Machine Definition: 'CODE: text at /path, CODE: ...'". */
 static void print_definition_error(const char *path, const sw_error_t *err) {
-    fprintf(stderr, "%s: %s\n", path, err->msg);
+    const char *msg = err->msg;
+    const char *open = strstr(msg, ": '");
+    size_t len = strlen(msg);
+    if (!open || len < 2 || msg[len - 1] != '\'') {
+        fprintf(stderr, "%s: %s\n", path, msg);
+        return;
+    }
+    fprintf(stderr, "%s: %.*s:\n  - ", path, (int)(open - msg), msg);
+    for (const char *p = open + 3; p < msg + len - 1; p++) {
+        if (is_problem_start(p)) {
+            fputs("\n  - ", stderr);
+            p++;
+            continue;
+        }
+        fputc(*p, stderr);
+    }
+    fputc('\n', stderr);
 }
 
 int cli_cmd_run(int argc, char **argv) {

@@ -1,0 +1,166 @@
+"""`stepwise run`, `stepwise validate` and `stepwise test` as a user runs
+them: exit statuses, the trace, the JSON output and its history, --data
+persistence and the virtual clock. STEPWISE names the binary under test."""
+import json
+import os
+import subprocess
+import tempfile
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.environ.get("STEPWISE", os.path.join(ROOT, "build", "stepwise"))
+EXAMPLES = os.path.join(ROOT, "examples")
+
+
+def run(*args, input_text=None):
+    return subprocess.run([BIN, *args], capture_output=True, text=True, input=input_text,
+                          timeout=60)
+
+
+def write(tmp_path, name, obj):
+    path = tmp_path / name
+    path.write_text(json.dumps(obj) if not isinstance(obj, str) else obj)
+    return str(path)
+
+
+def example(data_dir, *extra):
+    return run("run", os.path.join(EXAMPLES, "order.asl.json"),
+               "--input-file", os.path.join(EXAMPLES, "order-input.json"),
+               "--setup", os.path.join(EXAMPLES, "setup.json"),
+               "--data", data_dir, *extra)
+
+
+def test_example_takes_both_branches_on_one_data_dir(tmp_path):
+    data = str(tmp_path / "data")
+    first = example(data, "--format", "json")
+    assert first.returncode == 0, first.stderr
+    out = json.loads(first.stdout)
+    assert out["status"] == "SUCCEEDED"
+    assert out["output"] == {"orderId": "order-1001", "total": "42.50",
+                             "order": {"status": "CONFIRMED"}}
+    second = example(data, "--format", "json")
+    assert second.returncode == 0, second.stderr
+    out = json.loads(second.stdout)
+    assert out["output"] == {"orderId": "order-1001", "result": "already placed",
+                             "error": "DynamoDB.ConditionalCheckFailedException"}
+    assert "already exists" in second.stderr
+
+
+def test_table_trace_shows_steps_actions_and_variables(tmp_path):
+    res = example(str(tmp_path / "data"))
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    header = next(l for l in lines if l.startswith("#"))
+    assert header.split() == ["#", "State", "Type", "Action", "Result", "Next"]
+    rows = [l.split(None, 3) for l in lines if l[:1].isdigit()]
+    assert [r[1] for r in rows[:5]] == ["CreateOrder", "ReadBack", "IsNew", "Confirm", "Placed"]
+    assert "PutItem Orders" in res.stdout
+    assert '$.order.status == "NEW"' in res.stdout
+    assert "UpdateItem Orders" in res.stdout
+    assert '"Attributes":{"pk":{"S":"order-1001"},"status":{"S":"CONFIRMED"},"total":{"N":"42.5"}}' in res.stdout
+    assert "Execution SUCCEEDED" in res.stdout
+
+
+def test_json_history_has_aws_shape(tmp_path):
+    res = example(str(tmp_path / "data"), "--format", "json")
+    out = json.loads(res.stdout)
+    events = out["history"]
+    assert [e["id"] for e in events] == list(range(1, len(events) + 1))
+    assert events[0]["type"] == "ExecutionStarted"
+    assert events[0]["previousEventId"] == 0
+    assert json.loads(events[0]["executionStartedEventDetails"]["input"]) == {
+        "orderId": "order-1001", "total": "42.50"}
+    sched = next(e for e in events if e["type"] == "TaskScheduled")
+    assert sched["taskScheduledEventDetails"]["resourceType"] == "dynamodb"
+    assert sched["taskScheduledEventDetails"]["resource"] == "putItem"
+    assert sched["previousEventId"] == sched["id"] - 1
+    assert events[-1]["type"] == "ExecutionSucceeded"
+    assert isinstance(events[-1]["timestamp"], (int, float))
+
+
+def test_failed_execution_exits_1_with_error_and_cause(tmp_path):
+    d = write(tmp_path, "d.json", {"StartAt": "F", "States": {
+        "F": {"Type": "Fail", "Error": "Boom", "Cause": "it broke"}}})
+    res = run("run", d, "--format", "json")
+    assert res.returncode == 1
+    out = json.loads(res.stdout)
+    assert out["status"] == "FAILED"
+    assert out["error"] == "Boom" and out["cause"] == "it broke"
+    assert out["history"][-1]["type"] == "ExecutionFailed"
+
+
+def test_invalid_definition_exits_2_listing_every_problem(tmp_path):
+    d = write(tmp_path, "d.json", {"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Foo": 1},
+        "B": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:query", "End": True}}})
+    res = run("run", d)
+    assert res.returncode == 2
+    assert res.stdout == ""
+    problems = [l for l in res.stderr.splitlines() if l.startswith("  - ")]
+    assert 'SCHEMA_VALIDATION_FAILED: The field "Foo" is not supported by Step Functions at /States/A' in problems[0]
+    assert any("/States/B/Resource" in p for p in problems)
+    assert len(problems) >= 3
+    assert run("validate", d).returncode == 2
+
+
+def test_bad_usage_and_input_exit_2(tmp_path):
+    d = write(tmp_path, "d.json", {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    assert run("run", d, "--input", "{not json").returncode == 2
+    assert run("run", d, "--bogus", "x").returncode == 2
+    assert run("run", str(tmp_path / "missing.json")).returncode == 2
+    assert run("run", d, "--clock", "sideways").returncode == 2
+    assert run("run", d, "--input", "{}", "--input-file", d).returncode == 2
+    bad_json = write(tmp_path, "bad.json", '{"StartAt": ')
+    assert run("run", bad_json).returncode == 2
+    assert run("nonsense").returncode == 2
+    ok = run("run", d, "--input", '{"a": 12345678901234567890, "b": 1.10}', "--format", "json")
+    assert ok.returncode == 0
+    # Numbers keep their text through the engine.
+    assert '"a": 12345678901234567890' in ok.stdout and '"b": 1.10' in ok.stdout
+
+
+def test_virtual_clock_records_waits_without_sleeping(tmp_path):
+    d = write(tmp_path, "d.json", {"StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": 3600, "End": True}}})
+    res = run("run", d, "--clock", "virtual", "--format", "json")
+    assert res.returncode == 0
+    events = json.loads(res.stdout)["history"]
+    entered = next(e for e in events if e["type"] == "WaitStateEntered")
+    exited = next(e for e in events if e["type"] == "WaitStateExited")
+    assert round(exited["timestamp"] - entered["timestamp"]) == 3600
+
+
+def test_data_dir_keeps_items_between_runs(tmp_path):
+    data = str(tmp_path / "data")
+    setup = write(tmp_path, "setup.json", [{"op": "CreateTable", "body": {
+        "TableName": "Counters",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST"}}])
+    d = write(tmp_path, "d.json", {"StartAt": "Inc", "States": {"Inc": {
+        "Type": "Task", "Resource": "arn:aws:states:::dynamodb:updateItem",
+        "Parameters": {"TableName": "Counters", "Key": {"pk": {"S": "c"}},
+                       "UpdateExpression": "ADD n :one",
+                       "ExpressionAttributeValues": {":one": {"N": "1"}},
+                       "ReturnValues": "UPDATED_NEW"},
+        "OutputPath": "$.Attributes.n.N", "End": True}}})
+    for expected in ("1", "2", "3"):
+        res = run("run", d, "--setup", setup, "--data", data, "--format", "json")
+        assert res.returncode == 0, res.stderr
+        assert json.loads(res.stdout)["output"] == expected
+
+
+def test_stepwise_test_reports_failures_and_counts(tmp_path):
+    good = write(tmp_path, "good.json", {"kind": "stepfunctions", "definition": {
+        "StartAt": "P", "States": {"P": {"Type": "Pass", "Result": 1, "End": True}}},
+        "input": {}, "expect": {"status": "SUCCEEDED", "output": 1}})
+    bad = write(tmp_path, "bad.json", {"kind": "stepfunctions", "definition": {
+        "StartAt": "P", "States": {"P": {"Type": "Pass", "Result": 1, "End": True}}},
+        "input": {}, "expect": {"status": "SUCCEEDED", "output": 2}})
+    res = run("test", good)
+    assert res.returncode == 0 and res.stdout.strip() == "1 passed, 0 failed"
+    res = run("test", good, bad)
+    assert res.returncode == 1
+    assert "FAIL " + bad in res.stdout and "output 1, expected 2" in res.stdout
+    assert res.stdout.strip().endswith("1 passed, 1 failed")
