@@ -306,16 +306,12 @@ static void check_response(case_ctx_t *c, int step, int status, const json_t *bo
 static int ddb_request(cli_engines_t *e, arena_t *a, const char *op, const json_t *body,
                        json_t **out) {
     sw_error_t err;
-    json_t *resp;
+    json_t *resp = NULL;
     if (ddb_call(e->ddb, op, body, a, &resp, &err) == 0) {
         *out = resp;
         return 200;
     }
-    json_t *env = json_new_obj(a);
-    json_obj_set(a, env, "__type",
-                 json_new_strz(a, arena_sprintf(a, "com.amazonaws.dynamodb.v20120810#%s", err.type)));
-    json_obj_set(a, env, "message", json_new_strz(a, err.msg));
-    *out = env;
+    *out = ddb_error_body(a, &err, resp);
     return ddb_error_status(err.type);
 }
 

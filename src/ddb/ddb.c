@@ -10,57 +10,84 @@
 #include "ddb/ddb_int.h"
 
 /* ------------------------------------------------------ error catalogue
- * X(enum suffix, wire name, HTTP status), as DynamoDB sends them. */
+ * X(enum suffix, __type namespace, wire name, HTTP status), as DynamoDB sends
+ * them: input validation comes from the Coral framework's validator,
+ * protocol and authentication errors from its service layer, the rest from
+ * DynamoDB itself. */
+#define NS_DDB "com.amazonaws.dynamodb.v20120810"
+#define NS_VALIDATE "com.amazon.coral.validate"
+#define NS_SERVICE "com.amazon.coral.service"
+#define NS_AVAILABILITY "com.amazon.coral.availability"
 #define DDB_ERRORS(X)                                                    \
-    X(VALIDATION, "ValidationException", 400)                           \
-    X(SERIALIZATION, "SerializationException", 400)                     \
-    X(RESOURCE_NOT_FOUND, "ResourceNotFoundException", 400)             \
-    X(RESOURCE_IN_USE, "ResourceInUseException", 400)                   \
-    X(CONDITIONAL_CHECK_FAILED, "ConditionalCheckFailedException", 400) \
-    X(TRANSACTION_CANCELED, "TransactionCanceledException", 400)        \
-    X(TRANSACTION_CONFLICT, "TransactionConflictException", 400)        \
-    X(TRANSACTION_IN_PROGRESS, "TransactionInProgressException", 400)   \
-    X(IDEMPOTENT_PARAMETER_MISMATCH, "IdempotentParameterMismatchException", 400) \
-    X(ITEM_COLLECTION_SIZE_LIMIT, "ItemCollectionSizeLimitExceededException", 400) \
-    X(LIMIT_EXCEEDED, "LimitExceededException", 400)                    \
-    X(PROVISIONED_THROUGHPUT_EXCEEDED, "ProvisionedThroughputExceededException", 400) \
-    X(REQUEST_LIMIT_EXCEEDED, "RequestLimitExceeded", 400)              \
-    X(THROTTLING, "ThrottlingException", 400)                           \
-    X(UNKNOWN_OPERATION, "UnknownOperationException", 400)              \
-    X(MISSING_AUTH_TOKEN, "MissingAuthenticationTokenException", 400)   \
-    X(UNRECOGNIZED_CLIENT, "UnrecognizedClientException", 400)          \
-    X(INVALID_SIGNATURE, "InvalidSignatureException", 400)              \
-    X(INCOMPLETE_SIGNATURE, "IncompleteSignatureException", 400)        \
-    X(ACCESS_DENIED, "AccessDeniedException", 400)                      \
-    X(TABLE_NOT_FOUND, "TableNotFoundException", 400)                   \
-    X(TABLE_ALREADY_EXISTS, "TableAlreadyExistsException", 400)         \
-    X(POINT_IN_TIME_RECOVERY_UNAVAILABLE, "PointInTimeRecoveryUnavailableException", 400) \
-    X(INTERNAL_SERVER_ERROR, "InternalServerError", 500)                \
-    X(SERVICE_UNAVAILABLE, "ServiceUnavailable", 503)
+    X(VALIDATION, NS_VALIDATE, "ValidationException", 400)                           \
+    X(SERIALIZATION, NS_SERVICE, "SerializationException", 400)                     \
+    X(RESOURCE_NOT_FOUND, NS_DDB, "ResourceNotFoundException", 400)             \
+    X(RESOURCE_IN_USE, NS_DDB, "ResourceInUseException", 400)                   \
+    X(CONDITIONAL_CHECK_FAILED, NS_DDB, "ConditionalCheckFailedException", 400) \
+    X(TRANSACTION_CANCELED, NS_DDB, "TransactionCanceledException", 400)        \
+    X(TRANSACTION_CONFLICT, NS_DDB, "TransactionConflictException", 400)        \
+    X(TRANSACTION_IN_PROGRESS, NS_DDB, "TransactionInProgressException", 400)   \
+    X(IDEMPOTENT_PARAMETER_MISMATCH, NS_DDB, "IdempotentParameterMismatchException", 400) \
+    X(ITEM_COLLECTION_SIZE_LIMIT, NS_DDB, "ItemCollectionSizeLimitExceededException", 400) \
+    X(LIMIT_EXCEEDED, NS_DDB, "LimitExceededException", 400)                    \
+    X(PROVISIONED_THROUGHPUT_EXCEEDED, NS_DDB, "ProvisionedThroughputExceededException", 400) \
+    X(REQUEST_LIMIT_EXCEEDED, NS_DDB, "RequestLimitExceeded", 400)              \
+    X(THROTTLING, NS_AVAILABILITY, "ThrottlingException", 400)                           \
+    X(UNKNOWN_OPERATION, NS_SERVICE, "UnknownOperationException", 400)              \
+    X(MISSING_AUTH_TOKEN, NS_SERVICE, "MissingAuthenticationTokenException", 400)   \
+    X(UNRECOGNIZED_CLIENT, NS_SERVICE, "UnrecognizedClientException", 400)          \
+    X(INVALID_SIGNATURE, NS_SERVICE, "InvalidSignatureException", 400)              \
+    X(INCOMPLETE_SIGNATURE, NS_SERVICE, "IncompleteSignatureException", 400)        \
+    X(ACCESS_DENIED, NS_SERVICE, "AccessDeniedException", 400)                      \
+    X(TABLE_NOT_FOUND, NS_DDB, "TableNotFoundException", 400)                   \
+    X(TABLE_ALREADY_EXISTS, NS_DDB, "TableAlreadyExistsException", 400)         \
+    X(POINT_IN_TIME_RECOVERY_UNAVAILABLE, NS_DDB, "PointInTimeRecoveryUnavailableException", 400) \
+    X(INTERNAL_SERVER_ERROR, NS_DDB, "InternalServerError", 500)                \
+    X(SERVICE_UNAVAILABLE, NS_DDB, "ServiceUnavailable", 503)
 
 typedef enum ddb_error_code {
-#define X(e, name, status) DDB_ERR_##e,
+#define X(e, ns, name, status) DDB_ERR_##e,
     DDB_ERRORS(X)
 #undef X
     DDB_ERR_COUNT
 } ddb_error_code_t;
 
 static const struct {
+    const char *ns;
     const char *name;
     int status;
 } ddb_errors[DDB_ERR_COUNT] = {
-#define X(e, name, status) [DDB_ERR_##e] = {name, status},
+#define X(e, ns, name, status) [DDB_ERR_##e] = {ns, name, status},
     DDB_ERRORS(X)
 #undef X
 };
 
+static int ddb_error_find(const char *type) {
+    for (int i = 0; type && i < DDB_ERR_COUNT; i++)
+        if (!strcmp(ddb_errors[i].name, type))
+            return i;
+    return -1;
+}
+
 int ddb_error_status(const char *type) {
     if (!type)
         return 500;
-    for (int i = 0; i < DDB_ERR_COUNT; i++)
-        if (!strcmp(ddb_errors[i].name, type))
-            return ddb_errors[i].status;
-    return 400;
+    int i = ddb_error_find(type);
+    return i < 0 ? 400 : ddb_errors[i].status;
+}
+
+json_t *ddb_error_body(arena_t *a, const sw_error_t *err, const json_t *extras) {
+    int i = ddb_error_find(err->type);
+    const char *ns = i < 0 ? NS_DDB : ddb_errors[i].ns;
+    json_t *body = json_new_obj(a);
+    json_obj_set(a, body, "__type",
+                 json_new_strz(a, arena_sprintf(a, "%s#%s", ns, err->type ? err->type
+                                                                          : "InternalServerError")));
+    json_obj_set(a, body, "message", json_new_strz(a, err->msg));
+    for (size_t k = 0; json_is_obj(extras) && k < extras->len; k++)
+        json_obj_setn(a, body, extras->u.members[k].key, extras->u.members[k].key_len,
+                      extras->u.members[k].val);
+    return body;
 }
 
 /* -------------------------------------------------------------- op table */
@@ -73,11 +100,18 @@ static const struct {
     {"CreateTable", ddb__op_create_table, true},
     {"DeleteItem", ddb__op_delete_item, true},
     {"DeleteTable", ddb__op_delete_table, true},
+    {"DescribeLimits", ddb__op_describe_limits, false},
     {"DescribeTable", ddb__op_describe_table, false},
+    {"DescribeTimeToLive", ddb__op_describe_time_to_live, false},
     {"GetItem", ddb__op_get_item, false},
     {"ListTables", ddb__op_list_tables, false},
+    {"ListTagsOfResource", ddb__op_list_tags_of_resource, false},
     {"PutItem", ddb__op_put_item, true},
+    {"TagResource", ddb__op_tag_resource, true},
+    {"UntagResource", ddb__op_untag_resource, true},
     {"UpdateItem", ddb__op_update_item, true},
+    {"UpdateTable", ddb__op_update_table, true},
+    {"UpdateTimeToLive", ddb__op_update_time_to_live, true},
 };
 
 static int op_find(const char *op) {
@@ -154,6 +188,13 @@ int ddb_call_txn(ddb_t *db, store_txn_t *txn, const char *op, const json_t *req,
     if (i < 0)
         return sw_error_set(err, "UnknownOperationException", "%s", "");
     req = req_or_empty(req, a);
+    if (!store_txn_is_write(txn)) {
+        /* A read transaction serves reads only; nothing to roll back. */
+        if (ddb_ops[i].is_write)
+            return sw_error_set(err, "InternalServerError",
+                                "%s needs a write transaction", ddb_ops[i].name);
+        return run_op(db, i, txn, req, a, resp, err);
+    }
     /* A child transaction, so a failed request leaves the caller's
      * transaction exactly as it was. */
     if (store_txn_begin_nested(txn, &child, err) != 0)

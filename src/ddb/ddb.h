@@ -20,16 +20,26 @@ int ddb_open(store_t *store, ddb_t **out, sw_error_t *err);
 void ddb_close(ddb_t *db);
 
 /* Runs `op` in its own transaction (a write transaction for writes, committed
- * before returning). Unknown ops: "UnknownOperationException". */
+ * before returning). Unknown ops: "UnknownOperationException".
+ * On failure *resp is NULL or an object of extra members that belong in the
+ * error body next to "__type" and "message" (AWS sends e.g. "Item" with
+ * ConditionalCheckFailedException when ReturnValuesOnConditionCheckFailure
+ * is ALL_OLD, "CancellationReasons" with TransactionCanceledException). */
 int ddb_call(ddb_t *db, const char *op, const json_t *req, arena_t *a,
              json_t **resp, sw_error_t *err);
 
 /* Same, inside the caller's write transaction `txn`, which is neither
- * committed nor aborted here: the Step Functions engine commits a Task's
+ * committed nor aborted here (a read transaction serves read ops only; a
+ * write op gets InternalServerError): the Step Functions engine commits a Task's
  * write together with the state transition that follows it. On failure the
  * request has changed nothing in `txn` and the caller may go on using it. */
 int ddb_call_txn(ddb_t *db, store_txn_t *txn, const char *op, const json_t *req,
                  arena_t *a, json_t **resp, sw_error_t *err);
+
+/* The error body AWS sends for `err`: {"__type": "<namespace>#<type>",
+ * "message": ...} plus the members of `extras` (what a failed ddb_call left
+ * in *resp), allocated in `a`. */
+json_t *ddb_error_body(arena_t *a, const sw_error_t *err, const json_t *extras);
 
 /* True if `op` is an operation this engine implements ("PutItem", ...). */
 bool ddb_has_op(const char *op);
