@@ -133,6 +133,16 @@ int cli_cmd_serve(int argc, char **argv) {
         i++;
     }
 
+    /* SIGINT/SIGTERM are taken by sigwait below: block them before any
+     * thread starts (the engines' and the server's), so that every thread
+     * inherits the mask and none is killed by them. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
     sw_error_t err;
     char *dir = data ? strdup(data) : default_data_dir();
     if (!dir) {
@@ -156,15 +166,6 @@ int cli_cmd_serve(int argc, char **argv) {
         goto out;
     }
     engines_open = true;
-
-    /* Signals are taken by sigwait below: block them before the server's
-     * threads start so that they inherit the mask. */
-    sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     net_t net = {
         .ddb = engines.ddb,

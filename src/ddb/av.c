@@ -248,9 +248,9 @@ static json_t *canon(arena_t *a, const json_t *av, int depth, sw_error_t *err) {
     ddb_av_type_t t;
     json_t *out;
 
-    if (depth > DDB_AV_NEST_MAX) {
-        sw_error_set(err, "ValidationException",
-                     "Nesting Levels have exceeded supported limits");
+    /* The attribute itself is level 1; AWS accepts 32 levels. */
+    if (depth >= DDB_AV_NEST_MAX) {
+        sw_error_set(err, "ValidationException", DDB_NEST_MSG);
         return NULL;
     }
     t = av_pick(av, &v, err);
@@ -508,4 +508,30 @@ bool ddb__av_equal(const json_t *x, const json_t *y) {
         break;
     }
     return false;
+}
+
+/* ------------------------------------------------------------ nesting */
+
+static bool av_depth_ok(const json_t *av, int depth) {
+    const json_t *v = NULL;
+    ddb_av_type_t t = ddb__av_type(av, &v);
+    if (depth >= DDB_AV_NEST_MAX)
+        return false;
+    if (t == DDB_AV_M) {
+        for (size_t i = 0; i < v->len; i++)
+            if (!av_depth_ok(v->u.members[i].val, depth + 1))
+                return false;
+    } else if (t == DDB_AV_L) {
+        for (size_t i = 0; i < v->len; i++)
+            if (!av_depth_ok(v->u.items[i], depth + 1))
+                return false;
+    }
+    return true;
+}
+
+int ddb__item_check_depth(const json_t *item, sw_error_t *err) {
+    for (size_t i = 0; i < item->len; i++)
+        if (!av_depth_ok(item->u.members[i].val, 0))
+            return sw_error_set(err, "ValidationException", DDB_NEST_MSG);
+    return 0;
 }

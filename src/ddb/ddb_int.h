@@ -6,9 +6,10 @@
  * Full key of an item (the "logical" key, built by ddb__key_encode):
  *
  *   table id (u32 BE) . index id (u16 BE, 0 = base table)
- *   . H = 64-bit hash of the partition key (u64 BE)
+ *   . H = 64-bit hash of (type byte . bytes) of the partition key (u64 BE)
  *   [. escaped order-preserving encoding of the sort key]   (tables with RANGE)
- *   . type byte of the partition key ('S' 'N' 'B') . its canonical bytes
+ *   . type byte of the partition key ('S' 'N' 'B') . its bytes (S: UTF-8,
+ *     B: decoded, N: ddb_num_encode_key, so 1E3 and 1000 are one key)
  *
  * - The hash comes first so partitions spread over the key space as on
  *   DynamoDB: Scan walks hash order and Segment/TotalSegments are ranges of H.
@@ -59,7 +60,7 @@
 #define DDB_SK_MAX_BYTES 1024
 #define DDB_TABLE_NAME_MIN 3
 #define DDB_TABLE_NAME_MAX 255
-#define DDB_AV_NEST_MAX 32                /* M/L nesting levels */
+#define DDB_AV_NEST_MAX 32                /* M/L nesting levels, attribute = 1 */
 
 /* ------------------------------------------------------------ the handle */
 
@@ -108,6 +109,14 @@ json_t *ddb__item_canon(arena_t *a, const json_t *item, sw_error_t *err);
 size_t ddb__av_size(const json_t *av);
 size_t ddb__item_size(const json_t *item);
 
+/* Items nest at most 32 levels, the attribute itself being level 1. */
+#define DDB_NEST_MSG \
+    "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels " \
+    "beyond supported limit"
+/* ValidationException DDB_NEST_MSG if a canonical item nests too deep (for
+ * items built by UpdateItem; ddb__item_canon checks its input itself). */
+int ddb__item_check_depth(const json_t *item, sw_error_t *err);
+
 /* Equality of two canonical AttributeValues (sets compare as sets). */
 bool ddb__av_equal(const json_t *x, const json_t *y);
 
@@ -124,8 +133,14 @@ typedef struct ddb_table {
     char hash_type;          /* 'S' 'N' 'B' */
     const char *range_name;  /* sort key attribute, NULL when none */
     char range_type;
-    json_t *desc;            /* TableDescription as stored (in the arena) */
+    const char *desc_text;   /* TableDescription JSON text as stored (in the arena) */
+    size_t desc_len;
+    json_t *desc;            /* parsed by ddb__table_desc; NULL until then */
 } ddb_table_t;
+
+/* The stored TableDescription of `t`, parsed into `a` on first use (without
+ * live ItemCount / TableSizeBytes). NULL + InternalServerError if corrupt. */
+json_t *ddb__table_desc(arena_t *a, ddb_table_t *t, sw_error_t *err);
 
 /* Loads table `name` (valid until `a` is dropped). Errors:
  * ResourceNotFoundException "Requested resource not found". */
@@ -160,6 +175,18 @@ uint64_t ddb__key_hash(const void *p, size_t len);
  * parameter). The key is written into `out` (DDB_KEY_FULL_MAX bytes). */
 int ddb__key_encode(const ddb_table_t *t, const json_t *item, bool is_key_only,
                     uint8_t *out, size_t *out_len, sw_error_t *err);
+
+/* Length of tid . idx . H, the prefix every key of one partition shares. */
+#define DDB_KEY_PREFIX_LEN 14
+
+/* For Query and Scan: the partition prefix for partition-key value `pk_av`
+ * (a canonical AttributeValue; errors as ddb__key_encode), and the escaped,
+ * terminated sort-key bytes of `sk_av` as they follow the prefix in keys
+ * (at most 2 * 1024 + 2 bytes), so range bounds are prefix . sk bytes. */
+int ddb__key_partition_prefix(const ddb_table_t *t, uint16_t index_id, const json_t *pk_av,
+                              uint8_t out[DDB_KEY_PREFIX_LEN], sw_error_t *err);
+int ddb__key_sk_bytes(const ddb_table_t *t, const json_t *sk_av, uint8_t *out, size_t *out_len,
+                      sw_error_t *err);
 
 /* Splits a full key: sort-key encoding (empty when none) and the partition
  * key's type byte + canonical bytes. False if malformed. */
@@ -205,6 +232,13 @@ int ddb__op_create_table(ddb_t *, store_txn_t *, const json_t *, arena_t *, json
 int ddb__op_describe_table(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t **, sw_error_t *);
 int ddb__op_list_tables(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t **, sw_error_t *);
 int ddb__op_delete_table(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t **, sw_error_t *);
+int ddb__op_update_table(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t **, sw_error_t *);
+int ddb__op_describe_time_to_live(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t **, sw_error_t *);
+int ddb__op_update_time_to_live(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t **, sw_error_t *);
+int ddb__op_tag_resource(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t **, sw_error_t *);
+int ddb__op_untag_resource(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t **, sw_error_t *);
+int ddb__op_list_tags_of_resource(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t **, sw_error_t *);
+int ddb__op_describe_limits(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t **, sw_error_t *);
 int ddb__op_put_item(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t **, sw_error_t *);
 int ddb__op_get_item(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t **, sw_error_t *);
 int ddb__op_update_item(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t **, sw_error_t *);

@@ -66,11 +66,15 @@ int ddb_expr_ctx_new(arena_t *a, const json_t *names, const json_t *values,
  *   "Value provided in ExpressionAttributeValues unused in expressions: keys: {:v}" */
 int ddb_expr_ctx_check_unused(const ddb_expr_ctx_t *ctx, sw_error_t *err);
 
-/* Parses a condition (kind CONDITION, FILTER or KEY_CONDITION); *out
- * allocated in the ctx's arena. Syntax errors, reserved words used as names,
- * undefined #names / :values, wrong function arity or operand types known at
- * parse time, all as "Invalid <Kind>: ...". An empty text is
- * "Invalid <Kind>: The expression can not be empty;". */
+/* Parses a condition (kind CONDITION, FILTER or KEY_CONDITION), an update
+ * or a projection; *out allocated in the ctx's arena. Errors are
+ * "Invalid <Kind>: ..." with AWS's wording; when a text has several, the one
+ * DynamoDB reports: syntax ("Syntax error; token: \"x\", near: \"...\""),
+ * redundant parentheses, invalid function name, misused function, reserved
+ * word, update clause used twice, undefined #name / :value and operand checks
+ * in text order, overlapping then conflicting paths, ADD / DELETE operand
+ * types, update function checks. An empty text is "Invalid <Kind>: The
+ * expression can not be empty;". Marks the names and values used. */
 int ddb_expr_parse_cond(ddb_expr_ctx_t *ctx, ddb_expr_kind_t kind,
                         const char *text, size_t len, ddb_cond_t **out,
                         sw_error_t *err);
@@ -81,19 +85,23 @@ int ddb_expr_parse_proj(ddb_expr_ctx_t *ctx, const char *text, size_t len,
 
 /* Evaluates `c` on `item` (NULL = the item does not exist: every path is
  * missing). *is_true gets the result. Comparisons of mismatched types are
- * false, not errors. Errors only for what AWS checks at run time (e.g. an
- * attribute_type name that is not a type). Scratch allocations, if any, in a. */
+ * false, never errors; a missing attribute is unequal to everything (so
+ * "a <> :v" holds). Currently never fails (err kept for the contract).
+ * size() results are allocated in `a` (use a scratch arena in scans). */
 int ddb_cond_eval(const ddb_cond_t *c, arena_t *a, const json_t *item,
                   bool *is_true, sw_error_t *err);
 
 /* Applies `u` to `item` (NULL = missing item: starts from an empty one).
- * *out is the new item, allocated in `a` (may share subtrees with `item`).
- * The key attributes are not touched specially: the caller rejects updates
- * of key attributes (see ddb_update_attr) and adds the key to a new item.
- * Errors: "An operand in the update expression has an incorrect data type",
- * "The document path provided in the update expression is invalid for update",
- * number overflow / precision, sets left empty by SET, ... all prefixed
- * "Invalid UpdateExpression: " where AWS does so. */
+ * *out is the new item, allocated in `a` (may share subtrees with `item`,
+ * which is never modified). Every value reads the item as it was before the
+ * update; list indexes refer to the lists before the update (SET beyond the
+ * end appends in index order). Key attributes are not special here: the
+ * caller rejects updates of them (see ddb_update_attr) and starts a new item
+ * from its key. Errors (ValidationException, no "Invalid UpdateExpression"
+ * prefix, as AWS): "An operand in the update expression has an incorrect
+ * data type", "The document path provided in the update expression is
+ * invalid for update", "The provided expression refers to an attribute that
+ * does not exist in the item", and ddb_num_add's overflow / 38-digit errors. */
 int ddb_update_apply(const ddb_update_t *u, arena_t *a, const json_t *item,
                      json_t **out, sw_error_t *err);
 
@@ -118,12 +126,23 @@ json_t *ddb_proj_apply(const ddb_proj_t *p, arena_t *a, const json_t *item);
 size_t ddb_proj_n_attrs(const ddb_proj_t *p);
 const char *ddb_proj_attr(const ddb_proj_t *p, size_t i, size_t *len);
 
+/* Whether condition `c` reads top-level attribute `name` anywhere (for
+ * Query's "Filter Expression can only contain non-primary key attributes:
+ * Primary key attribute: pk", which is the caller's message). */
+bool ddb_cond_uses_attr(const ddb_cond_t *c, const char *name, size_t len);
+
 /* Key conditions (Query). From a condition parsed with kind KEY_CONDITION,
  * given the index's key schema (range_name NULL when there is none), the
- * partition-key value and the sort-key range. Errors (ValidationException):
- * "Query condition missed key schema element: <name>",
- * "Query key condition not supported", conditions on non-key attributes,
- * "KeyConditionExpressions must only contain one condition per key", ...
+ * partition-key value and the sort-key range. Errors (ValidationException,
+ * AWS wording, checked in AWS's order): "Invalid operator used in
+ * KeyConditionExpression: OR" (also NOT, IN, <>, attribute_exists, ...),
+ * "KeyConditionExpressions cannot contain nested operations",
+ * "Invalid condition in KeyConditionExpression: Multiple attribute names
+ * used in one condition", "KeyConditionExpressions must only contain one
+ * condition per key", "Conditions can be of length 1 or 2 only",
+ * "Query condition missed key schema element: <name>", "Query key condition
+ * not supported" (hash key not compared with =). ":v < sk" is read as
+ * "sk > :v". Value types against the schema are the caller's check.
  * Values are borrowed from the ctx. */
 typedef enum ddb_key_op {
     DDB_KEY_NONE,         /* no sort-key condition */

@@ -199,7 +199,7 @@ static const json_t *cond_opnd(arena_t *a, const ddb__opnd_t *o, const json_t *i
     case DDB__O_VALUE:
         return o->value;
     case DDB__O_SIZE: {
-        const json_t *v = path_get(item, &o->path);
+        const json_t *v = o->a ? cond_opnd(a, o->a, item) : NULL;
         return v ? size_of(a, v) : NULL;
     }
     default:
@@ -606,102 +606,170 @@ json_t *ddb_update_changed(const ddb_update_t *u, arena_t *a, const json_t *item
     return project(a, item, u->root, true);
 }
 
-/* ------------------------------------------------------- key conditions */
-
-static int key_err(sw_error_t *err, const char *op) {
-    return sw_error_set(err, "ValidationException",
-                        "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: %s",
-                        op);
+static bool opnd_uses(const ddb__opnd_t *o, const char *name, size_t len) {
+    if (!o)
+        return false;
+    switch (o->kind) {
+    case DDB__O_PATH:
+    case DDB__O_IF_NOT_EXISTS:
+        if (o->path.n && o->path.el[0].len == len && memcmp(o->path.el[0].name, name, len) == 0)
+            return true;
+        return o->kind == DDB__O_IF_NOT_EXISTS && opnd_uses(o->b, name, len);
+    case DDB__O_VALUE:
+        return false;
+    default:
+        return opnd_uses(o->a, name, len) || opnd_uses(o->b, name, len);
+    }
 }
 
-static int key_leaf(const ddb_cond_t *c, const char *hash_name, const char *range_name,
-                    ddb_key_cond_t *out, bool *has_hash, sw_error_t *err) {
+bool ddb_cond_uses_attr(const ddb_cond_t *c, const char *name, size_t len) {
+    if (!c)
+        return false;
+    if (ddb_cond_uses_attr(c->l, name, len) || ddb_cond_uses_attr(c->r, name, len))
+        return true;
+    for (int i = 0; i < 3; i++)
+        if (opnd_uses(c->o[i], name, len))
+            return true;
+    for (size_t i = 0; i < c->n_list; i++)
+        if (opnd_uses(c->list[i], name, len))
+            return true;
+    return false;
+}
+
+/* ------------------------------------------------------- key conditions
+ * The checks and their order follow DynamoDB's answers (recorded by
+ * dynalite's Query tests): operators first, then each condition in turn
+ * (key attribute first, no nested operations, one attribute name, one
+ * condition per key), then the number of conditions, then the schema. */
+
+static int key_verr(sw_error_t *err, const char *msg) {
+    return sw_error_set(err, "ValidationException", "%s", msg);
+}
+
+/* Rejects OR, NOT, IN, <> and functions other than begins_with, in text
+ * order. */
+static int key_ops(const ddb_cond_t *c, sw_error_t *err) {
     static const char *const cmp_names[] = {"=", "<>", "<", "<=", ">", ">="};
-    const ddb__opnd_t *lhs = c->o[0];
-    ddb_key_op_t op = DDB_KEY_NONE;
+    const char *bad = NULL;
     switch (c->kind) {
     case DDB__C_AND:
-        return -2;
-    case DDB__C_OR:
-        return key_err(err, "OR");
-    case DDB__C_NOT:
-        return key_err(err, "NOT");
-    case DDB__C_IN:
-        return key_err(err, "IN");
-    case DDB__C_EXISTS:
-        return key_err(err, "attribute_exists");
-    case DDB__C_NOT_EXISTS:
-        return key_err(err, "attribute_not_exists");
-    case DDB__C_TYPE:
-        return key_err(err, "attribute_type");
-    case DDB__C_CONTAINS:
-        return key_err(err, "contains");
+        return key_ops(c->l, err) < 0 || key_ops(c->r, err) < 0 ? -1 : 0;
+    case DDB__C_OR: bad = "OR"; break;
+    case DDB__C_NOT: bad = "NOT"; break;
+    case DDB__C_IN: bad = "IN"; break;
+    case DDB__C_EXISTS: bad = "attribute_exists"; break;
+    case DDB__C_NOT_EXISTS: bad = "attribute_not_exists"; break;
+    case DDB__C_TYPE: bad = "attribute_type"; break;
+    case DDB__C_CONTAINS: bad = "contains"; break;
     case DDB__C_CMP:
         if (c->cmp == DDB__NE)
-            return key_err(err, cmp_names[c->cmp]);
-        op = c->cmp == DDB__EQ ? DDB_KEY_EQ : c->cmp == DDB__LT ? DDB_KEY_LT
-             : c->cmp == DDB__LE ? DDB_KEY_LE : c->cmp == DDB__GT ? DDB_KEY_GT : DDB_KEY_GE;
+            bad = cmp_names[c->cmp];
         break;
     case DDB__C_BETWEEN:
-        op = DDB_KEY_BETWEEN;
-        break;
     case DDB__C_BEGINS_WITH:
-        op = DDB_KEY_BEGINS_WITH;
         break;
     }
-    const ddb__opnd_t *v1 = c->o[1], *v2 = c->kind == DDB__C_BETWEEN ? c->o[2] : NULL;
-    if (lhs->kind != DDB__O_PATH || v1->kind != DDB__O_VALUE ||
-        (v2 && v2->kind != DDB__O_VALUE))
+    if (bad)
         return sw_error_set(err, "ValidationException",
-                            "Invalid KeyConditionExpression: Query key condition not supported");
-    if (lhs->path.n != 1)
-        return sw_error_set(err, "ValidationException",
-                            "Invalid KeyConditionExpression: Nested attributes are not supported in a key condition expression");
-    const ddb__pelem_t *e = &lhs->path.el[0];
-    if (strlen(hash_name) == e->len && memcmp(hash_name, e->name, e->len) == 0) {
-        if (*has_hash)
-            return sw_error_set(err, "ValidationException",
-                                "KeyConditionExpressions must only contain one condition per key");
-        if (op != DDB_KEY_EQ)
-            return sw_error_set(err, "ValidationException", "Query key condition not supported");
-        *has_hash = true;
-        out->pk_value = v1->value;
-        return 0;
+                            "Invalid operator used in KeyConditionExpression: %s", bad);
+    return 0;
+}
+
+typedef struct key_leaf {
+    const ddb__pelem_t *name;
+    ddb_key_op_t op;
+    const json_t *v1, *v2;
+} key_leaf_t;
+
+static int key_collect(const ddb_cond_t *c, key_leaf_t *leaves, size_t *n, sw_error_t *err) {
+    if (c->kind == DDB__C_AND)
+        return key_collect(c->l, leaves, n, err) < 0 || key_collect(c->r, leaves, n, err) < 0
+                   ? -1 : 0;
+    const ddb__opnd_t *first = c->o[0], *rest[2] = {c->o[1], c->kind == DDB__C_BETWEEN ? c->o[2] : NULL};
+    ddb_key_op_t op = DDB_KEY_BEGINS_WITH;
+    if (c->kind == DDB__C_CMP) {
+        static const ddb_key_op_t ops[] = {DDB_KEY_EQ, DDB_KEY_NONE, DDB_KEY_LT, DDB_KEY_LE,
+                                           DDB_KEY_GT, DDB_KEY_GE};
+        static const ddb_key_op_t flipped[] = {DDB_KEY_EQ, DDB_KEY_NONE, DDB_KEY_GT, DDB_KEY_GE,
+                                               DDB_KEY_LT, DDB_KEY_LE};
+        op = ops[c->cmp];
+        if (first->kind != DDB__O_PATH && rest[0]->kind == DDB__O_PATH) {
+            /* ":v < sk" reads as "sk > :v" */
+            const ddb__opnd_t *t = first;
+            first = rest[0];
+            rest[0] = t;
+            op = flipped[c->cmp];
+        }
+        if (first->kind == DDB__O_VALUE && rest[0]->kind == DDB__O_VALUE)
+            return key_verr(err, "Invalid condition in KeyConditionExpression: No key attribute specified");
+    } else if (c->kind == DDB__C_BETWEEN) {
+        op = DDB_KEY_BETWEEN;
     }
-    if (range_name && strlen(range_name) == e->len && memcmp(range_name, e->name, e->len) == 0) {
-        if (out->sk_op != DDB_KEY_NONE)
-            return sw_error_set(err, "ValidationException",
-                                "KeyConditionExpressions must only contain one condition per key");
-        out->sk_op = op;
-        out->sk_v1 = v1->value;
-        out->sk_v2 = v2 ? v2->value : NULL;
-        return 0;
+    if (first->kind == DDB__O_SIZE)
+        return key_verr(err, "KeyConditionExpressions cannot contain nested operations");
+    if (first->kind != DDB__O_PATH)
+        return key_verr(err, c->kind == DDB__C_BETWEEN
+                                 ? "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first operand"
+                                 : "Invalid condition in KeyConditionExpression: begins_with operator must have the key attribute as its first operand");
+    if (first->path.n > 1)
+        return key_verr(err, "KeyConditionExpressions cannot have conditions on nested attributes");
+    for (int i = 0; i < 2 && rest[i]; i++) {
+        if (rest[i]->kind == DDB__O_SIZE)
+            return key_verr(err, "KeyConditionExpressions cannot contain nested operations");
+        if (rest[i]->kind == DDB__O_PATH)
+            return key_verr(err, "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition");
     }
-    return sw_error_set(err, "ValidationException", "Query condition missed key schema element: %s",
-                        range_name && *has_hash ? range_name : hash_name);
+    const ddb__pelem_t *name = &first->path.el[0];
+    for (size_t i = 0; i < *n; i++)
+        if (leaves[i].name->len == name->len && memcmp(leaves[i].name->name, name->name, name->len) == 0)
+            return key_verr(err, "KeyConditionExpressions must only contain one condition per key");
+    if (*n < 8) {
+        leaves[*n].name = name;
+        leaves[*n].op = op;
+        leaves[*n].v1 = rest[0]->value;
+        leaves[*n].v2 = rest[1] ? rest[1]->value : NULL;
+    }
+    (*n)++;
+    return 0;
+}
+
+static bool name_is(const ddb__pelem_t *e, const char *s) {
+    return s && strlen(s) == e->len && memcmp(s, e->name, e->len) == 0;
 }
 
 int ddb_cond_key_parts(const ddb_cond_t *c, const char *hash_name,
                        const char *range_name, ddb_key_cond_t *out,
                        sw_error_t *err) {
     memset(out, 0, sizeof *out);
-    bool has_hash = false;
-    const ddb_cond_t *leaves[2];
+    key_leaf_t leaves[8];
     size_t n = 0;
-    if (c->kind == DDB__C_AND) {
-        if (c->l->kind == DDB__C_AND || c->r->kind == DDB__C_AND)
-            return sw_error_set(err, "ValidationException",
-                                "KeyConditionExpressions must only contain one condition per key");
-        leaves[n++] = c->l;
-        leaves[n++] = c->r;
-    } else {
-        leaves[n++] = c;
+    if (key_ops(c, err) < 0 || key_collect(c, leaves, &n, err) < 0)
+        return -1;
+    if (n > 2)
+        return key_verr(err, "Conditions can be of length 1 or 2 only");
+    const key_leaf_t *hash = NULL, *range = NULL, *other = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (name_is(leaves[i].name, hash_name))
+            hash = &leaves[i];
+        else if (name_is(leaves[i].name, range_name))
+            range = &leaves[i];
+        else if (!other)
+            other = &leaves[i];
     }
-    for (size_t i = 0; i < n; i++)
-        if (key_leaf(leaves[i], hash_name, range_name, out, &has_hash, err) < 0)
-            return -1;
-    if (!has_hash)
+    if (!hash)
         return sw_error_set(err, "ValidationException",
                             "Query condition missed key schema element: %s", hash_name);
+    if (other)
+        return sw_error_set(err, "ValidationException",
+                            "Query condition missed key schema element: %s",
+                            range_name ? range_name : hash_name);
+    if (hash->op != DDB_KEY_EQ)
+        return key_verr(err, "Query key condition not supported");
+    out->pk_value = hash->v1;
+    if (range) {
+        out->sk_op = range->op;
+        out->sk_v1 = range->v1;
+        out->sk_v2 = range->v2;
+    }
     return 0;
 }

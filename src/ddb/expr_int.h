@@ -6,8 +6,11 @@
  * - The text is lexed into a token array, then a recursive-descent parser
  *   builds the AST. Syntax errors stop at once ("Syntax error; token: ...");
  *   semantic errors found while parsing (reserved words, undefined #names or
- *   :values, operand types) are remembered and reported after the whole text
- *   parsed, the first one found, as DynamoDB reports syntax before meaning.
+ *   :values, operand types, ...) are ranked by class (expr_parse.c, C_*)
+ *   and the best-ranked, first-found one is reported once the whole text
+ *   parsed: DynamoDB reports syntax before meaning, and among semantic
+ *   errors a fixed order that dynalite's and Alternator's suites recorded
+ *   against the service (tests/unit/ddb/test_expr.c *_error_order).
  * - Paths are resolved at parse time: #names replaced by their values, so
  *   evaluation never looks at the ctx.
  * - Update and projection paths are merged into a path tree (ddb__pnode),
@@ -38,7 +41,7 @@ typedef struct ddb__path {
 typedef enum ddb__opnd_kind {
     DDB__O_PATH,
     DDB__O_VALUE,
-    DDB__O_SIZE,           /* size(path) */
+    DDB__O_SIZE,           /* size(a): a is a path or a value */
     DDB__O_PLUS,           /* a + b */
     DDB__O_MINUS,          /* a - b */
     DDB__O_LIST_APPEND,    /* list_append(a, b) */
@@ -47,9 +50,9 @@ typedef enum ddb__opnd_kind {
 
 typedef struct ddb__opnd {
     ddb__opnd_kind_t kind;
-    ddb__path_t path;          /* PATH, SIZE, IF_NOT_EXISTS */
+    ddb__path_t path;          /* PATH, IF_NOT_EXISTS */
     const json_t *value;       /* VALUE: an AttributeValue from the ctx */
-    struct ddb__opnd *a, *b;   /* PLUS, MINUS, LIST_APPEND; IF_NOT_EXISTS: b */
+    struct ddb__opnd *a, *b;   /* PLUS, MINUS, LIST_APPEND; SIZE: a; IF_NOT_EXISTS: b */
 } ddb__opnd_t;
 
 typedef enum ddb__cond_kind {

@@ -208,7 +208,7 @@ static tok_t *lex(arena_t *a, const char *s, size_t len, size_t *n_out) {
                 while (j < len && s[j] >= '0' && s[j] <= '9')
                     j++;
                 k->type = T_NUMBER;
-            } else if (is_word_char(c)) {
+            } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
                 while (j < len && is_word_char(s[j]))
                     j++;
                 k->type = T_IDENT;
@@ -229,6 +229,23 @@ static tok_t *lex(arena_t *a, const char *s, size_t len, size_t *n_out) {
 
 /* --------------------------------------------------------------- parser */
 
+/* Classes of semantic errors, in the order DynamoDB reports them when an
+ * expression has several (as recorded against the service): a lower class
+ * wins; within a class the first found wins. Condition operand checks run
+ * in text order, a function's arguments before the function. */
+enum {
+    C_FUNCNAME,   /* invalid function name */
+    C_MISUSED,    /* function used where it is not allowed */
+    C_RESERVED,   /* reserved word as an attribute name */
+    C_SECTION,    /* update clause used twice */
+    C_WALK,       /* undefined #name / :value; condition operand checks */
+    C_OVERLAP,    /* overlapping document paths */
+    C_CONFLICT,   /* conflicting document paths */
+    C_ADDDEL,     /* ADD / DELETE operand types */
+    C_UFUNC,      /* update function arity and operand types */
+    C_NONE
+};
+
 typedef struct parser {
     ddb_expr_ctx_t *ctx;
     arena_t *a;
@@ -237,10 +254,11 @@ typedef struct parser {
     size_t len;
     tok_t *toks;
     size_t n_toks, pos;
+    long *match;        /* index of the matching parenthesis, or -1 */
     int depth;
     sw_error_t *err;
-    bool has_sem;
-    sw_error_t sem;     /* first semantic error, reported after the parse */
+    int sem_class;      /* class of `sem`, C_NONE when none */
+    sw_error_t sem;     /* the semantic error to report after the parse */
 } parser_t;
 
 static const char *kind_label(ddb_expr_kind_t k) {
@@ -254,6 +272,8 @@ static const char *kind_label(ddb_expr_kind_t k) {
     return "Expression";
 }
 
+static int verr(sw_error_t *err, ddb_expr_kind_t kind, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 static int verr(sw_error_t *err, ddb_expr_kind_t kind, const char *fmt, va_list ap) {
     char tmp[SW_ERROR_MSG_MAX];
     vsnprintf(tmp, sizeof tmp, fmt, ap);
@@ -270,17 +290,23 @@ static int perr(parser_t *p, const char *fmt, ...) {
     return -1;
 }
 
-/* A semantic error: the first one is kept and reported if the syntax is
- * otherwise valid. Parsing goes on. */
-static void psem(parser_t *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void psem(parser_t *p, const char *fmt, ...) {
-    if (p->has_sem)
+/* A semantic error of class `cls`: kept if it outranks the one held;
+ * reported once the syntax is known to be valid. Parsing goes on. */
+static void psem(parser_t *p, int cls, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void psem(parser_t *p, int cls, const char *fmt, ...) {
+    if (cls >= p->sem_class)
         return;
     va_list ap;
     va_start(ap, fmt);
     verr(&p->sem, p->kind, fmt, ap);
     va_end(ap);
-    p->has_sem = true;
+    p->sem_class = cls;
+}
+
+/* Operand checks of functions: part of the walk in conditions, a later
+ * pass in updates. */
+static int fclass(const parser_t *p) {
+    return p->kind == DDB_EXPR_UPDATE ? C_UFUNC : C_WALK;
 }
 
 static tok_t *cur(parser_t *p) { return &p->toks[p->pos]; }
@@ -289,6 +315,8 @@ static tok_t *peek(parser_t *p, size_t k) {
     return &p->toks[i < p->n_toks ? i : p->n_toks - 1];
 }
 
+/* AWS quotes the bad token and its neighbours: "Syntax error; token: \"x\",
+ * near: \"prev x next\"". */
 static int syntax_error(parser_t *p) {
     tok_t *t = cur(p);
     size_t from = p->pos > 0 ? p->toks[p->pos - 1].start : t->start;
@@ -311,6 +339,7 @@ static bool tok_is_word(parser_t *p, const tok_t *t, const char *w) {
     return t->type == T_IDENT && t->len == n && strncasecmp(p->text + t->start, w, n) == 0;
 }
 
+/* Function names are case-sensitive. */
 static bool tok_eq(parser_t *p, const tok_t *t, const char *w) {
     size_t n = strlen(w);
     return t->type == T_IDENT && t->len == n && memcmp(p->text + t->start, w, n) == 0;
@@ -320,6 +349,34 @@ static int expect(parser_t *p, tok_type_t type) {
     if (cur(p)->type != type)
         return syntax_error(p);
     p->pos++;
+    return 0;
+}
+
+static int enter(parser_t *p) {
+    if (++p->depth > MAX_NESTING)
+        return perr(p, "The expression has too many nested operators or functions");
+    return 0;
+}
+
+/* Words of the grammar: a syntax error where a path is expected. */
+static const char *const KEYWORDS[] = {"AND", "OR", "NOT", "BETWEEN", "IN", NULL};
+static const char *const UPDATE_KEYWORDS[] = {"SET", "REMOVE", "ADD", "DELETE", NULL};
+
+/* A grouping '(' (not a function call's) whose whole content is another
+ * parenthesised group: "((a))". DynamoDB reports it even where what follows
+ * would not parse ("(a)between(((b.c)).d)and(c)"), so it is checked on the
+ * tokens before parsing. */
+static int check_redundant(parser_t *p) {
+    for (size_t i = 0; i + 1 < p->n_toks; i++) {
+        long m = p->match[i];
+        bool is_call = i > 0 && p->toks[i - 1].type == T_IDENT;
+        for (const char *const *k = KEYWORDS; is_call && *k; k++)
+            if (tok_is_word(p, &p->toks[i - 1], *k))
+                is_call = false;
+        if (p->toks[i].type == T_LPAREN && !is_call && m > 0 &&
+            p->toks[i + 1].type == T_LPAREN && p->match[i + 1] == m - 1)
+            return perr(p, "The expression has redundant parentheses;");
+    }
     return 0;
 }
 
@@ -336,7 +393,7 @@ static const json_t *resolve_name(parser_t *p, const tok_t *t) {
             }
         }
     }
-    psem(p, "An expression attribute name used in the document path is not defined; attribute name: %.*s",
+    psem(p, C_WALK, "An expression attribute name used in the document path is not defined; attribute name: %.*s",
          (int)t->len, s);
     return NULL;
 }
@@ -353,14 +410,11 @@ static const json_t *resolve_value(parser_t *p, const tok_t *t) {
             }
         }
     }
-    psem(p, "An expression attribute value used in expression is not defined; attribute value: %.*s",
+    psem(p, C_WALK, "An expression attribute value used in expression is not defined; attribute value: %.*s",
          (int)t->len, s);
     return NULL;
 }
 
-/* Words of the grammar: a syntax error where a path is expected. */
-static const char *const KEYWORDS[] = {"AND", "OR", "NOT", "BETWEEN", "IN", NULL};
-static const char *const UPDATE_KEYWORDS[] = {"SET", "REMOVE", "ADD", "DELETE", NULL};
 
 /* path := (IDENT | NAME) ( '.' (IDENT | NAME) | '[' NUMBER ']' )* */
 static int parse_path(parser_t *p, ddb__path_t *out) {
@@ -382,7 +436,7 @@ static int parse_path(parser_t *p, ddb__path_t *out) {
                     if (tok_is_word(p, t, *k))
                         return syntax_error(p);
                 if (ddb__expr_is_reserved(p->text + t->start, t->len))
-                    psem(p, "Attribute name is a reserved keyword; reserved keyword: %.*s",
+                    psem(p, C_RESERVED, "Attribute name is a reserved keyword; reserved keyword: %.*s",
                          (int)t->len, p->text + t->start);
                 el[n].name = p->text + t->start;
                 el[n].len = t->len;
@@ -409,13 +463,10 @@ static int parse_path(parser_t *p, ddb__path_t *out) {
             if (num->type != T_NUMBER)
                 return syntax_error(p);
             uint64_t v = 0;
-            for (size_t i = 0; i < num->len; i++) {
+            for (size_t i = 0; i < num->len && v <= UINT32_MAX; i++)
                 v = v * 10 + (uint64_t)(p->text[num->start + i] - '0');
-                if (v > UINT32_MAX)
-                    v = (uint64_t)UINT32_MAX + 1;
-            }
             if (v > INT32_MAX)
-                psem(p, "List index is not within the allowable range; index: [%.*s]",
+                psem(p, C_WALK, "List index is not within the allowable range; index: [%.*s]",
                      (int)num->len, p->text + num->start);
             p->pos++;
             if (expect(p, T_RBRACK) < 0)
@@ -430,10 +481,38 @@ static int parse_path(parser_t *p, ddb__path_t *out) {
         break;
     }
     if (n > DDB_EXPR_MAX_DEPTH)
-        psem(p, "The document path has too many nesting levels; nesting levels: %zu", n);
+        psem(p, C_WALK, "The document path has too many nesting levels; nesting levels: %zu", n);
     out->el = el;
     out->n = n;
     return 0;
+}
+
+static void print_path(sw_buf_t *b, const ddb__path_t *path) {
+    buf_putc(b, '[');
+    for (size_t i = 0; i < path->n; i++) {
+        if (i)
+            buf_puts(b, ", ");
+        if (path->el[i].name)
+            buf_append(b, path->el[i].name, path->el[i].len);
+        else
+            buf_printf(b, "[%u]", path->el[i].index);
+    }
+    buf_putc(b, ']');
+}
+
+static bool pelem_eq(const ddb__pelem_t *x, const ddb__pelem_t *y) {
+    if (!x->name || !y->name)
+        return !x->name && !y->name && x->index == y->index;
+    return x->len == y->len && memcmp(x->name, y->name, x->len) == 0;
+}
+
+static bool path_eq(const ddb__path_t *x, const ddb__path_t *y) {
+    if (x->n != y->n)
+        return false;
+    for (size_t i = 0; i < x->n; i++)
+        if (!pelem_eq(&x->el[i], &y->el[i]))
+            return false;
+    return true;
 }
 
 static ddb__opnd_t *new_opnd(parser_t *p, ddb__opnd_kind_t kind) {
@@ -451,10 +530,15 @@ const json_t *ddb__av_single(const json_t *av, const char **type) {
     return av->u.members[0].val;
 }
 
-static const char *value_type(const ddb__opnd_t *o) {
+/* Type known before evaluation: a value's, or N for size(); "" if unknown. */
+static const char *static_type(const ddb__opnd_t *o) {
     const char *t = "";
-    if (o && o->kind == DDB__O_VALUE && o->value)
+    if (!o)
+        return t;
+    if (o->kind == DDB__O_VALUE && o->value)
         ddb__av_single(o->value, &t);
+    else if (o->kind == DDB__O_SIZE)
+        t = "N";
     return t;
 }
 
@@ -470,14 +554,21 @@ static const char *long_type_name(const char *t) {
     return t;
 }
 
-/* Function arguments: '(' operand (',' operand)* ')'; the '(' is current. */
+/* A function call: IDENT '(' operand (',' operand)* ')'. */
 typedef int (*opnd_fn_t)(parser_t *p, ddb__opnd_t **out);
 
-static int parse_args(parser_t *p, opnd_fn_t fn, ddb__opnd_t ***args, size_t *n_args) {
-    if (expect(p, T_LPAREN) < 0)
+typedef struct call {
+    char name[64];
+    ddb__opnd_t **args;
+    size_t n;
+} call_t;
+
+static int parse_call(parser_t *p, opnd_fn_t fn, call_t *c) {
+    tok_t *t = cur(p);
+    snprintf(c->name, sizeof c->name, "%.*s", (int)t->len, p->text + t->start);
+    p->pos++;
+    if (expect(p, T_LPAREN) < 0 || enter(p) < 0)
         return -1;
-    if (++p->depth > MAX_NESTING)
-        return perr(p, "The expression has too many nested operators or functions");
     size_t cap = 4, n = 0;
     ddb__opnd_t **v = arena_alloc(p->a, cap * sizeof *v);
     for (;;) {
@@ -499,40 +590,95 @@ static int parse_args(parser_t *p, opnd_fn_t fn, ddb__opnd_t ***args, size_t *n_
         break;
     }
     p->depth--;
-    *args = v;
-    *n_args = n;
+    c->args = v;
+    c->n = n;
     return 0;
 }
 
-static bool check_arity(parser_t *p, const char *fn, size_t n, size_t want) {
-    if (n == want)
+static bool check_arity(parser_t *p, const call_t *c, size_t want) {
+    if (c->n == want)
         return true;
-    psem(p, "Incorrect number of operands for operator or function; operator or function: %s, number of operands: %zu",
-         fn, n);
+    psem(p, fclass(p), "Incorrect number of operands for operator or function; operator or function: %s, number of operands: %zu",
+         c->name, c->n);
     return false;
 }
 
 static bool require_path(parser_t *p, const char *fn, const ddb__opnd_t *o) {
     if (o->kind == DDB__O_PATH)
         return true;
-    psem(p, "Operator or function requires a document path; operator or function: %s", fn);
+    psem(p, fclass(p), "Operator or function requires a document path; operator or function: %s", fn);
     return false;
 }
 
-static bool is_cond_function(parser_t *p, const tok_t *t) {
-    static const char *const f[] = {"attribute_exists", "attribute_not_exists",
-                                    "attribute_type", "begins_with", "contains"};
-    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-        if (tok_eq(p, t, f[i]))
-            return true;
-    return false;
+static bool bad_operand_type(parser_t *p, const char *fn, const ddb__opnd_t *o,
+                             const char *const *allowed) {
+    const char *t = static_type(o);
+    if (!*t)
+        return false;
+    for (; *allowed; allowed++)
+        if (strcmp(t, *allowed) == 0)
+            return false;
+    psem(p, fclass(p), "Incorrect operand type for operator or function; operator or function: %s, operand type: %s",
+         fn, t);
+    return true;
+}
+
+/* "The first operand must be distinct ...": the same path on both sides. */
+static void check_distinct(parser_t *p, const char *op, const ddb__opnd_t *x,
+                           const ddb__opnd_t *y) {
+    if (x->kind != DDB__O_PATH || y->kind != DDB__O_PATH || !path_eq(&x->path, &y->path))
+        return;
+    arena_t a;
+    arena_init(&a);
+    sw_buf_t b;
+    buf_init(&b, &a, 600);
+    print_path(&b, &x->path);
+    psem(p, C_WALK, "The first operand must be distinct from the remaining operands for this operator or function; operator: %s, first operand: %s",
+         op, b.ptr);
+    arena_release(&a);
 }
 
 /* ------------------------------------------------------------ conditions */
 
-/* operand := VALUE | path | size '(' path ')' */
+typedef enum cfn {
+    F_UNKNOWN, F_EXISTS, F_NOT_EXISTS, F_TYPE, F_BEGINS_WITH, F_CONTAINS, F_SIZE
+} cfn_t;
+
+static cfn_t cond_fn(const char *name) {
+    static const struct { const char *name; cfn_t fn; } fns[] = {
+        {"attribute_exists", F_EXISTS}, {"attribute_not_exists", F_NOT_EXISTS},
+        {"attribute_type", F_TYPE}, {"begins_with", F_BEGINS_WITH},
+        {"contains", F_CONTAINS}, {"size", F_SIZE},
+    };
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+        if (strcmp(fns[i].name, name) == 0)
+            return fns[i].fn;
+    return F_UNKNOWN;
+}
+
+static int parse_cond_operand(parser_t *p, ddb__opnd_t **out);
+
+/* size(x): x a path or a value of a type that has a size. */
+static ddb__opnd_t *make_size(parser_t *p, const call_t *c) {
+    ddb__opnd_t *o = new_opnd(p, DDB__O_SIZE);
+    o->a = c->args[0];
+    static const char *const sized[] = {"S", "B", "SS", "NS", "BS", "L", "M", NULL};
+    if (check_arity(p, c, 1) && !bad_operand_type(p, "size", c->args[0], sized) &&
+        c->args[0]->kind != DDB__O_PATH && c->args[0]->kind != DDB__O_VALUE)
+        require_path(p, "size", c->args[0]);
+    return o;
+}
+
+/* operand := '(' operand ')' | VALUE | path | size '(' operand ')' */
 static int parse_cond_operand(parser_t *p, ddb__opnd_t **out) {
     tok_t *t = cur(p);
+    if (t->type == T_LPAREN) {
+        p->pos++;
+        if (enter(p) < 0 || parse_cond_operand(p, out) < 0)
+            return -1;
+        p->depth--;
+        return expect(p, T_RPAREN);
+    }
     if (t->type == T_VALUE) {
         ddb__opnd_t *o = new_opnd(p, DDB__O_VALUE);
         o->value = resolve_value(p, t);
@@ -541,30 +687,16 @@ static int parse_cond_operand(parser_t *p, ddb__opnd_t **out) {
         return 0;
     }
     if (t->type == T_IDENT && peek(p, 1)->type == T_LPAREN) {
-        const char *name = p->text + t->start;
-        int name_len = (int)t->len;
-        p->pos++;
-        ddb__opnd_t **args;
-        size_t n;
-        if (parse_args(p, parse_cond_operand, &args, &n) < 0)
+        call_t c;
+        if (parse_call(p, parse_cond_operand, &c) < 0)
             return -1;
-        ddb__opnd_t *o = new_opnd(p, DDB__O_SIZE);
-        if (tok_eq(p, t, "size")) {
-            if (check_arity(p, "size", n, 1) && require_path(p, "size", args[0]))
-                o->path = args[0]->path;
-        } else if (is_cond_function(p, t)) {
-            psem(p, "The function is not allowed to be used this way in an expression; function: %.*s",
-                 name_len, name);
-        } else if (tok_eq(p, t, "if_not_exists") || tok_eq(p, t, "list_append")) {
-            psem(p, "The function is not allowed in a %s; function: %.*s",
-                 p->kind == DDB_EXPR_FILTER ? "filter expression"
-                 : p->kind == DDB_EXPR_KEY_CONDITION ? "key condition expression"
-                 : "condition expression",
-                 name_len, name);
-        } else {
-            psem(p, "Invalid function name; function: %.*s", name_len, name);
-        }
-        *out = o;
+        cfn_t fn = cond_fn(c.name);
+        if (fn == F_UNKNOWN)
+            psem(p, C_FUNCNAME, "Invalid function name; function: %s", c.name);
+        else if (fn != F_SIZE)
+            psem(p, C_MISUSED, "The function is not allowed to be used this way in an expression; function: %s",
+                 c.name);
+        *out = make_size(p, &c);
         return 0;
     }
     ddb__opnd_t *o = new_opnd(p, DDB__O_PATH);
@@ -591,35 +723,37 @@ static void print_av_short(char *buf, size_t n, const json_t *av) {
         snprintf(buf, n, "{%s}", t);
 }
 
-static int parse_function_cond(parser_t *p, ddb_cond_t **out) {
-    tok_t *t = cur(p);
-    const char *name = p->text + t->start;
-    int name_len = (int)t->len;
-    char fname[32];
-    snprintf(fname, sizeof fname, "%.*s", name_len, name);
-    p->pos++;
-    ddb__opnd_t **args;
-    size_t n;
-    if (parse_args(p, parse_cond_operand, &args, &n) < 0)
+/* A boolean function used as a condition. */
+static int parse_cond_call(parser_t *p, ddb_cond_t **out) {
+    call_t c;
+    if (parse_call(p, parse_cond_operand, &c) < 0)
         return -1;
-    ddb_cond_t *c = new_cond(p, DDB__C_EXISTS);
-    *out = c;
-    for (size_t i = 0; i < n && i < 3; i++)
-        c->o[i] = args[i];
-    if (strcmp(fname, "attribute_exists") == 0 || strcmp(fname, "attribute_not_exists") == 0) {
-        c->kind = fname[10] == 'e' ? DDB__C_EXISTS : DDB__C_NOT_EXISTS;
-        if (check_arity(p, fname, n, 1))
-            require_path(p, fname, args[0]);
-    } else if (strcmp(fname, "attribute_type") == 0) {
-        c->kind = DDB__C_TYPE;
-        if (check_arity(p, fname, n, 2) && require_path(p, fname, args[0]) &&
-            args[1]->kind == DDB__O_VALUE && args[1]->value) {
-            const char *vt;
-            const json_t *v = ddb__av_single(args[1]->value, &vt);
-            if (strcmp(vt, "S") != 0) {
-                psem(p, "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: %s",
-                     vt);
-            } else {
+    ddb_cond_t *cd = new_cond(p, DDB__C_EXISTS);
+    *out = cd;
+    for (size_t i = 0; i < c.n && i < 3; i++)
+        cd->o[i] = c.args[i];
+    static const char *const str_bin[] = {"S", "B", NULL};
+    static const char *const str[] = {"S", NULL};
+    switch (cond_fn(c.name)) {
+    case F_UNKNOWN:
+        psem(p, C_FUNCNAME, "Invalid function name; function: %s", c.name);
+        break;
+    case F_SIZE:  /* reached only through parse_primary's checks */
+        psem(p, C_MISUSED, "The function is not allowed to be used this way in an expression; function: size");
+        break;
+    case F_EXISTS:
+    case F_NOT_EXISTS:
+        cd->kind = cond_fn(c.name) == F_EXISTS ? DDB__C_EXISTS : DDB__C_NOT_EXISTS;
+        if (check_arity(p, &c, 1))
+            require_path(p, c.name, c.args[0]);
+        break;
+    case F_TYPE:
+        cd->kind = DDB__C_TYPE;
+        if (check_arity(p, &c, 2) && require_path(p, c.name, c.args[0]) &&
+            !bad_operand_type(p, c.name, c.args[1], str)) {
+            if (c.args[1]->kind == DDB__O_VALUE && c.args[1]->value) {
+                const char *vt;
+                const json_t *v = ddb__av_single(c.args[1]->value, &vt);
                 static const char *const types[] = {"S", "N", "B", "SS", "NS", "BS",
                                                     "M", "L", "NULL", "BOOL"};
                 bool ok = false;
@@ -627,35 +761,23 @@ static int parse_function_cond(parser_t *p, ddb_cond_t **out) {
                     if (strlen(types[i]) == v->len && memcmp(types[i], v->u.str, v->len) == 0)
                         ok = true;
                 if (!ok)
-                    psem(p, "Invalid attribute type name found; type: %.*s, valid types: { B, NULL, SS, BOOL, L, BS, N, NS, S, M }",
+                    psem(p, C_WALK, "Invalid attribute type name found; type: %.*s, valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}",
                          (int)v->len, v->u.str);
             }
+            check_distinct(p, c.name, c.args[0], c.args[1]);
         }
-    } else if (strcmp(fname, "begins_with") == 0) {
-        c->kind = DDB__C_BEGINS_WITH;
-        if (check_arity(p, fname, n, 2)) {
-            for (int i = 0; i < 2; i++) {
-                const char *vt = value_type(args[i]);
-                if (*vt && strcmp(vt, "S") != 0 && strcmp(vt, "B") != 0) {
-                    psem(p, "Incorrect operand type for operator or function; operator or function: begins_with, operand type: %s",
-                         vt);
-                    break;
-                }
-            }
-        }
-    } else if (strcmp(fname, "contains") == 0) {
-        c->kind = DDB__C_CONTAINS;
-        check_arity(p, fname, n, 2);
-    } else if (strcmp(fname, "size") == 0) {
-        psem(p, "The function is not allowed to be used this way in an expression; function: size");
-    } else if (strcmp(fname, "if_not_exists") == 0 || strcmp(fname, "list_append") == 0) {
-        psem(p, "The function is not allowed in a %s; function: %s",
-             p->kind == DDB_EXPR_FILTER ? "filter expression"
-             : p->kind == DDB_EXPR_KEY_CONDITION ? "key condition expression"
-             : "condition expression",
-             fname);
-    } else {
-        psem(p, "Invalid function name; function: %.*s", name_len, name);
+        break;
+    case F_BEGINS_WITH:
+        cd->kind = DDB__C_BEGINS_WITH;
+        if (check_arity(p, &c, 2) && !bad_operand_type(p, c.name, c.args[0], str_bin) &&
+            !bad_operand_type(p, c.name, c.args[1], str_bin))
+            check_distinct(p, c.name, c.args[0], c.args[1]);
+        break;
+    case F_CONTAINS:
+        cd->kind = DDB__C_CONTAINS;
+        if (check_arity(p, &c, 2))
+            check_distinct(p, c.name, c.args[0], c.args[1]);
+        break;
     }
     return 0;
 }
@@ -672,26 +794,70 @@ static bool cmp_token(tok_type_t t, ddb__cmp_t *out) {
     }
 }
 
+static const char *const CMP_TEXT[] = {"=", "<>", "<", "<=", ">", ">="};
+
+/* Whether the '(' at the current token opens an operand ("(a) = :v",
+ * "(a)between(b)and(c)") rather than a condition group. */
+static bool paren_is_operand(parser_t *p) {
+    long m = p->match[p->pos];
+    if (m < 0)
+        return false;
+    const tok_t *after = &p->toks[m + 1 < (long)p->n_toks ? m + 1 : m];
+    ddb__cmp_t cmp;
+    return cmp_token(after->type, &cmp) || tok_is_word(p, after, "BETWEEN") ||
+           tok_is_word(p, after, "IN");
+}
+
+static void check_between(parser_t *p, const ddb_cond_t *c) {
+    if (c->o[1]->kind != DDB__O_VALUE || c->o[2]->kind != DDB__O_VALUE ||
+        !c->o[1]->value || !c->o[2]->value)
+        return;
+    const char *t1, *t2;
+    ddb__av_single(c->o[1]->value, &t1);
+    ddb__av_single(c->o[2]->value, &t2);
+    char lo[256], hi[256];
+    print_av_short(lo, sizeof lo, c->o[1]->value);
+    print_av_short(hi, sizeof hi, c->o[2]->value);
+    int order;
+    if (strcmp(t1, t2) != 0)
+        psem(p, C_WALK, "The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: %s, upper bound operand: AttributeValue: %s",
+             lo, hi);
+    else if (ddb__av_order(c->o[1]->value, c->o[2]->value, &order) == 0 && order > 0)
+        psem(p, C_WALK, "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: %s, upper bound operand: AttributeValue: %s",
+             lo, hi);
+}
+
 /* primary := '(' or ')' | function | operand (cmp operand | BETWEEN operand
  * AND operand | IN '(' operand, ... ')') */
 static int parse_primary(parser_t *p, ddb_cond_t **out) {
     tok_t *t = cur(p);
-    if (t->type == T_LPAREN) {
+    if (t->type == T_LPAREN && !paren_is_operand(p)) {
         p->pos++;
-        if (++p->depth > MAX_NESTING)
-            return perr(p, "The expression has too many nested operators or functions");
-        if (parse_or(p, out) < 0)
+        if (enter(p) < 0 || parse_or(p, out) < 0)
             return -1;
         p->depth--;
         return expect(p, T_RPAREN);
     }
-    if (t->type == T_IDENT && peek(p, 1)->type == T_LPAREN && !tok_eq(p, t, "size"))
-        return parse_function_cond(p, out);
+    ddb__cmp_t cmp;
+    if (t->type == T_IDENT && peek(p, 1)->type == T_LPAREN && !tok_eq(p, t, "size")) {
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)t->len, p->text + t->start);
+        if (parse_cond_call(p, out) < 0)
+            return -1;
+        if (cmp_token(cur(p)->type, &cmp)) {
+            /* "attribute_exists(a) > b": the function's value compared */
+            psem(p, C_MISUSED, "The function is not allowed to be used this way in an expression; function: %s",
+                 name);
+            p->pos++;
+            ddb__opnd_t *ignored;
+            return parse_cond_operand(p, &ignored);
+        }
+        return 0;
+    }
     ddb__opnd_t *a;
     if (parse_cond_operand(p, &a) < 0)
         return -1;
     tok_t *op = cur(p);
-    ddb__cmp_t cmp;
     if (cmp_token(op->type, &cmp)) {
         p->pos++;
         ddb_cond_t *c = new_cond(p, DDB__C_CMP);
@@ -699,6 +865,7 @@ static int parse_primary(parser_t *p, ddb_cond_t **out) {
         c->o[0] = a;
         if (parse_cond_operand(p, &c->o[1]) < 0)
             return -1;
+        check_distinct(p, CMP_TEXT[cmp], c->o[0], c->o[1]);
         *out = c;
         return 0;
     }
@@ -713,17 +880,7 @@ static int parse_primary(parser_t *p, ddb_cond_t **out) {
         p->pos++;
         if (parse_cond_operand(p, &c->o[2]) < 0)
             return -1;
-        if (c->o[1]->kind == DDB__O_VALUE && c->o[2]->kind == DDB__O_VALUE &&
-            c->o[1]->value && c->o[2]->value) {
-            int order;
-            if (ddb__av_order(c->o[1]->value, c->o[2]->value, &order) == 0 && order > 0) {
-                char lo[256], hi[256];
-                print_av_short(lo, sizeof lo, c->o[1]->value);
-                print_av_short(hi, sizeof hi, c->o[2]->value);
-                psem(p, "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: %s, upper bound operand: AttributeValue: %s",
-                     lo, hi);
-            }
-        }
+        check_between(p, c);
         *out = c;
         return 0;
     }
@@ -731,26 +888,34 @@ static int parse_primary(parser_t *p, ddb_cond_t **out) {
         p->pos++;
         ddb_cond_t *c = new_cond(p, DDB__C_IN);
         c->o[0] = a;
-        if (parse_args(p, parse_cond_operand, &c->list, &c->n_list) < 0)
+        call_t args;
+        p->pos--;  /* parse_call takes the word before '(' (here IN) as its name */
+        if (parse_call(p, parse_cond_operand, &args) < 0)
             return -1;
+        c->list = args.args;
+        c->n_list = args.n;
         if (c->n_list > DDB_EXPR_MAX_IN)
-            psem(p, "The IN operator is provided with too many operands; number of operands: %zu",
+            psem(p, C_WALK, "The IN operator is provided with too many operands; number of operands: %zu",
                  c->n_list);
         *out = c;
         return 0;
     }
-    if (a->kind == DDB__O_SIZE && op->type == T_EOF)
-        return perr(p, "The function is not allowed to be used this way in an expression; function: size");
+    if (a->kind == DDB__O_SIZE &&
+        (op->type == T_EOF || op->type == T_RPAREN || tok_is_word(p, op, "AND") ||
+         tok_is_word(p, op, "OR"))) {
+        psem(p, C_MISUSED, "The function is not allowed to be used this way in an expression; function: size");
+        *out = new_cond(p, DDB__C_EXISTS);
+        (*out)->o[0] = a;
+        return 0;
+    }
     return syntax_error(p);
 }
 
 static int parse_not(parser_t *p, ddb_cond_t **out) {
     if (tok_is_word(p, cur(p), "NOT")) {
         p->pos++;
-        if (++p->depth > MAX_NESTING)
-            return perr(p, "The expression has too many nested operators or functions");
         ddb_cond_t *c = new_cond(p, DDB__C_NOT);
-        if (parse_not(p, &c->l) < 0)
+        if (enter(p) < 0 || parse_not(p, &c->l) < 0)
             return -1;
         p->depth--;
         *out = c;
@@ -800,19 +965,33 @@ static int parser_init(parser_t *p, ddb_expr_ctx_t *ctx, ddb_expr_kind_t kind,
     p->text = text;
     p->len = len;
     p->err = err;
+    p->sem_class = C_NONE;
     if (len > DDB_EXPR_MAX_LEN)
         return perr(p, "Expression size has exceeded the maximum allowed size; expression size: %zu",
                     len);
     p->toks = lex(p->a, text, len, &p->n_toks);
     if (p->toks[0].type == T_EOF)
         return perr(p, "The expression can not be empty;");
+    p->match = arena_alloc(p->a, p->n_toks * sizeof *p->match);
+    long *stack = arena_alloc(p->a, p->n_toks * sizeof *stack);
+    size_t depth = 0;
+    for (size_t i = 0; i < p->n_toks; i++) {
+        p->match[i] = -1;
+        if (p->toks[i].type == T_LPAREN) {
+            stack[depth++] = (long)i;
+        } else if (p->toks[i].type == T_RPAREN && depth > 0) {
+            long j = stack[--depth];
+            p->match[j] = (long)i;
+            p->match[i] = j;
+        }
+    }
     return 0;
 }
 
 static int parser_finish(parser_t *p) {
     if (cur(p)->type != T_EOF)
         return syntax_error(p);
-    if (p->has_sem) {
+    if (p->sem_class != C_NONE) {
         *p->err = p->sem;
         return -1;
     }
@@ -826,7 +1005,7 @@ int ddb_expr_parse_cond(ddb_expr_ctx_t *ctx, ddb_expr_kind_t kind,
     if (parser_init(&p, ctx, kind, text, len, err) < 0)
         return -1;
     ddb_cond_t *c;
-    if (parse_or(&p, &c) < 0 || parser_finish(&p) < 0)
+    if (check_redundant(&p) < 0 || parse_or(&p, &c) < 0 || parser_finish(&p) < 0)
         return -1;
     *out = c;
     return 0;
@@ -834,33 +1013,42 @@ int ddb_expr_parse_cond(ddb_expr_ctx_t *ctx, ddb_expr_kind_t kind,
 
 /* ------------------------------------------------------------ path trees */
 
-static void print_path(sw_buf_t *b, const ddb__path_t *path) {
-    buf_putc(b, '[');
-    for (size_t i = 0; i < path->n; i++) {
-        if (i)
-            buf_puts(b, ", ");
-        if (path->el[i].name)
-            buf_append(b, path->el[i].name, path->el[i].len);
-        else
-            buf_printf(b, "[%u]", path->el[i].index);
+/* Overlap (one path a prefix of, or equal to, the other) is reported before
+ * conflict (a name where the other has an index), over all pairs. */
+static void check_path_pairs(parser_t *p, const ddb__path_t *const *paths, size_t n) {
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < n; i++) {
+            for (size_t j = i + 1; j < n; j++) {
+                const ddb__path_t *x = paths[i], *y = paths[j];
+                size_t k = 0, m = x->n < y->n ? x->n : y->n;
+                bool conflict = false;
+                for (; k < m; k++) {
+                    if ((x->el[k].name == NULL) != (y->el[k].name == NULL)) {
+                        conflict = true;
+                        break;
+                    }
+                    if (!pelem_eq(&x->el[k], &y->el[k]))
+                        break;
+                }
+                bool overlap = !conflict && k == m;
+                if ((pass == 0 && !overlap) || (pass == 1 && !conflict))
+                    continue;
+                arena_t a;
+                arena_init(&a);
+                sw_buf_t b;
+                buf_init(&b, &a, 700);
+                buf_puts(&b, "path one: ");
+                print_path(&b, x);
+                buf_puts(&b, ", path two: ");
+                print_path(&b, y);
+                psem(p, pass == 0 ? C_OVERLAP : C_CONFLICT,
+                     "Two document paths %s with each other; must remove or rewrite one of these paths; %s",
+                     pass == 0 ? "overlap" : "conflict", b.ptr);
+                arena_release(&a);
+                return;
+            }
+        }
     }
-    buf_putc(b, ']');
-}
-
-static int path_pair_error(parser_t *p, const char *what, const ddb__path_t *one,
-                           const ddb__path_t *two) {
-    arena_t a;
-    arena_init(&a);
-    sw_buf_t b;
-    buf_init(&b, &a, 700);
-    buf_puts(&b, "path one: ");
-    print_path(&b, one);
-    buf_puts(&b, ", path two: ");
-    print_path(&b, two);
-    perr(p, "Two document paths %s with each other; must remove or rewrite one of these paths; %s",
-         what, b.ptr);
-    arena_release(&a);
-    return -1;
 }
 
 static ddb__pnode_t *new_pnode(arena_t *a, const ddb__path_t *first) {
@@ -870,30 +1058,27 @@ static ddb__pnode_t *new_pnode(arena_t *a, const ddb__path_t *first) {
     return n;
 }
 
-/* Adds `path` (leaf number `leaf`) to the tree; overlap / conflict errors. */
-static int tree_add(parser_t *p, ddb__pnode_t *root, const ddb__path_t *path, int leaf) {
+/* Adds `path` (leaf number `leaf`) to the tree. The paths were checked by
+ * check_path_pairs, so overlap or conflict here is a bug. */
+static void tree_add(arena_t *a, ddb__pnode_t *root, const ddb__path_t *path, int leaf) {
     ddb__pnode_t *node = root;
     for (size_t i = 0; i < path->n; i++) {
         const ddb__pelem_t *e = &path->el[i];
-        if (node->leaf >= 0)
-            return path_pair_error(p, "overlap", node->first, path);
+        SW_ASSERT(node->leaf < 0);
         bool is_index = e->name == NULL;
-        if (node->n_kids > 0 && node->is_index != is_index)
-            return path_pair_error(p, "conflict", node->first, path);
+        SW_ASSERT(node->n_kids == 0 || node->is_index == is_index);
         node->is_index = is_index;
         ddb__pnode_t *next = NULL;
         for (size_t k = 0; k < node->n_kids; k++) {
-            ddb__pchild_t *ch = &node->kids[k];
-            if (is_index ? ch->index == e->index
-                         : (ch->len == e->len && memcmp(ch->name, e->name, e->len) == 0)) {
-                next = ch->node;
+            if (pelem_eq(&(ddb__pelem_t){node->kids[k].name, node->kids[k].len, node->kids[k].index}, e)) {
+                next = node->kids[k].node;
                 break;
             }
         }
         if (!next) {
             if (node->n_kids == node->cap) {
                 size_t nc = node->cap ? node->cap * 2 : 4;
-                ddb__pchild_t *nk = arena_alloc(p->a, nc * sizeof *nk);
+                ddb__pchild_t *nk = arena_alloc(a, nc * sizeof *nk);
                 if (node->n_kids)
                     memcpy(nk, node->kids, node->n_kids * sizeof *nk);
                 node->kids = nk;
@@ -903,14 +1088,12 @@ static int tree_add(parser_t *p, ddb__pnode_t *root, const ddb__path_t *path, in
             ch->name = e->name;
             ch->len = e->len;
             ch->index = e->index;
-            ch->node = next = new_pnode(p->a, path);
+            ch->node = next = new_pnode(a, path);
         }
         node = next;
     }
-    if (node->leaf >= 0 || node->n_kids > 0)
-        return path_pair_error(p, "overlap", node->first, path);
+    SW_ASSERT(node->leaf < 0 && node->n_kids == 0);
     node->leaf = leaf;
-    return 0;
 }
 
 static void names_add(arena_t *a, ddb__names_t *n, const char *s, size_t len) {
@@ -937,53 +1120,52 @@ static void names_add(arena_t *a, ddb__names_t *n, const char *s, size_t len) {
 /* --------------------------------------------------------------- update */
 
 static int parse_update_operand(parser_t *p, ddb__opnd_t **out);
+static int parse_set_value(parser_t *p, ddb__opnd_t **out);
 
 /* function := if_not_exists '(' path ',' operand ')' |
  *             list_append '(' operand ',' operand ')' */
 static int parse_update_function(parser_t *p, ddb__opnd_t **out) {
-    tok_t *t = cur(p);
-    const char *name = p->text + t->start;
-    int name_len = (int)t->len;
-    p->pos++;
-    ddb__opnd_t **args;
-    size_t n;
-    if (parse_args(p, parse_update_operand, &args, &n) < 0)
+    call_t c;
+    if (parse_call(p, parse_update_operand, &c) < 0)
         return -1;
     ddb__opnd_t *o = new_opnd(p, DDB__O_VALUE);
     *out = o;
-    if (tok_eq(p, t, "if_not_exists")) {
+    static const char *const list[] = {"L", NULL};
+    if (strcmp(c.name, "if_not_exists") == 0) {
         o->kind = DDB__O_IF_NOT_EXISTS;
-        if (check_arity(p, "if_not_exists", n, 2) && require_path(p, "if_not_exists", args[0])) {
-            o->path = args[0]->path;
-            o->b = args[1];
+        if (check_arity(p, &c, 2) && require_path(p, c.name, c.args[0])) {
+            o->path = c.args[0]->path;
+            o->b = c.args[1];
         }
-    } else if (tok_eq(p, t, "list_append")) {
+    } else if (strcmp(c.name, "list_append") == 0) {
         o->kind = DDB__O_LIST_APPEND;
-        if (check_arity(p, "list_append", n, 2)) {
-            o->a = args[0];
-            o->b = args[1];
-            for (int i = 0; i < 2; i++) {
-                const char *vt = value_type(args[i]);
-                if (*vt && strcmp(vt, "L") != 0) {
-                    psem(p, "Incorrect operand type for operator or function; operator or function: list_append, operand type: %s",
-                         vt);
-                    break;
-                }
-            }
+        for (size_t i = 0; i < c.n; i++)
+            if (c.args[i]->kind == DDB__O_LIST_APPEND)
+                psem(p, C_MISUSED, "The function is not allowed to be used this way in an expression; function: list_append");
+        if (check_arity(p, &c, 2) && !bad_operand_type(p, c.name, c.args[0], list) &&
+            !bad_operand_type(p, c.name, c.args[1], list)) {
+            o->a = c.args[0];
+            o->b = c.args[1];
         }
-    } else if (is_cond_function(p, t) || tok_eq(p, t, "size")) {
-        psem(p, "The function is not allowed in an update expression; function: %.*s",
-             name_len, name);
+    } else if (cond_fn(c.name) != F_UNKNOWN) {
+        psem(p, C_MISUSED, "The function is not allowed in an update expression; function: %s",
+             c.name);
     } else {
-        psem(p, "Invalid function name; function: %.*s", name_len, name);
+        psem(p, C_FUNCNAME, "Invalid function name; function: %s", c.name);
     }
-    if (o->kind == DDB__O_VALUE)
-        o->value = NULL;  /* only reached with a semantic error pending */
     return 0;
 }
 
+/* operand := '(' value ')' | VALUE | path | function */
 static int parse_update_operand(parser_t *p, ddb__opnd_t **out) {
     tok_t *t = cur(p);
+    if (t->type == T_LPAREN) {
+        p->pos++;
+        if (enter(p) < 0 || parse_set_value(p, out) < 0)
+            return -1;
+        p->depth--;
+        return expect(p, T_RPAREN);
+    }
     if (t->type == T_VALUE) {
         ddb__opnd_t *o = new_opnd(p, DDB__O_VALUE);
         o->value = resolve_value(p, t);
@@ -1015,14 +1197,10 @@ static int parse_set_value(parser_t *p, ddb__opnd_t **out) {
     o->a = a;
     if (parse_update_operand(p, &o->b) < 0)
         return -1;
-    for (int i = 0; i < 2; i++) {
-        const char *vt = value_type(i ? o->b : o->a);
-        if (*vt && strcmp(vt, "N") != 0) {
-            psem(p, "Incorrect operand type for operator or function; operator or function: %c, operand type: %s",
-                 tt == T_PLUS ? '+' : '-', vt);
-            break;
-        }
-    }
+    static const char *const num[] = {"N", NULL};
+    const char *op = tt == T_PLUS ? "+" : "-";
+    if (!bad_operand_type(p, op, o->a, num))
+        bad_operand_type(p, op, o->b, num);
     *out = o;
     return 0;
 }
@@ -1062,8 +1240,8 @@ int ddb_expr_parse_update(ddb_expr_ctx_t *ctx, const char *text, size_t len,
         if (k < 0)
             return syntax_error(&p);
         if (seen[k])
-            return perr(&p, "The \"%s\" section can only be used once in an update expression;",
-                        clause[k]);
+            psem(&p, C_SECTION, "The \"%s\" section can only be used once in an update expression;",
+                 clause[k]);
         seen[k] = true;
         p.pos++;
         for (;;) {
@@ -1081,12 +1259,11 @@ int ddb_expr_parse_update(ddb_expr_ctx_t *ctx, const char *text, size_t len,
                 x->val = new_opnd(&p, DDB__O_VALUE);
                 x->val->value = resolve_value(&p, t);
                 p.pos++;
-                const char *vt = value_type(x->val);
-                bool ok = k == DDB__A_ADD
-                              ? (!strcmp(vt, "N") || !strcmp(vt, "SS") || !strcmp(vt, "NS") || !strcmp(vt, "BS"))
-                              : (!strcmp(vt, "SS") || !strcmp(vt, "NS") || !strcmp(vt, "BS"));
+                const char *vt = static_type(x->val);
+                bool is_set = !strcmp(vt, "SS") || !strcmp(vt, "NS") || !strcmp(vt, "BS");
+                bool ok = is_set || (k == DDB__A_ADD && !strcmp(vt, "N"));
                 if (*vt && !ok)
-                    psem(&p, "Incorrect operand type for operator or function; operator: %s, operand type: %s",
+                    psem(&p, C_ADDDEL, "Incorrect operand type for operator or function; operator: %s, operand type: %s",
                          clause[k], long_type_name(vt));
             }
             if (cur(&p)->type != T_COMMA)
@@ -1094,6 +1271,10 @@ int ddb_expr_parse_update(ddb_expr_ctx_t *ctx, const char *text, size_t len,
             p.pos++;
         }
     }
+    const ddb__path_t **paths = arena_alloc(p.a, (acts.n + 1) * sizeof *paths);
+    for (size_t i = 0; i < acts.n; i++)
+        paths[i] = &acts.v[i].path;
+    check_path_pairs(&p, paths, acts.n);
     if (parser_finish(&p) < 0)
         return -1;
     ddb_update_t *u = arena_zalloc(p.a, sizeof *u);
@@ -1101,8 +1282,7 @@ int ddb_expr_parse_update(ddb_expr_ctx_t *ctx, const char *text, size_t len,
     u->n_acts = acts.n;
     u->root = new_pnode(p.a, NULL);
     for (size_t i = 0; i < acts.n; i++) {
-        if (tree_add(&p, u->root, &acts.v[i].path, (int)i) < 0)
-            return -1;
+        tree_add(p.a, u->root, &acts.v[i].path, (int)i);
         names_add(p.a, &u->top, acts.v[i].path.el[0].name, acts.v[i].path.el[0].len);
     }
     *out = u;
@@ -1132,6 +1312,10 @@ int ddb_expr_parse_proj(ddb_expr_ctx_t *ctx, const char *text, size_t len,
             break;
         p.pos++;
     }
+    const ddb__path_t **pp = arena_alloc(p.a, n * sizeof *pp);
+    for (size_t i = 0; i < n; i++)
+        pp[i] = &paths[i];
+    check_path_pairs(&p, pp, n);
     if (parser_finish(&p) < 0)
         return -1;
     ddb_proj_t *pr = arena_zalloc(p.a, sizeof *pr);
@@ -1139,8 +1323,7 @@ int ddb_expr_parse_proj(ddb_expr_ctx_t *ctx, const char *text, size_t len,
     pr->n_paths = n;
     pr->root = new_pnode(p.a, NULL);
     for (size_t i = 0; i < n; i++) {
-        if (tree_add(&p, pr->root, &paths[i], (int)i) < 0)
-            return -1;
+        tree_add(p.a, pr->root, &paths[i], (int)i);
         names_add(p.a, &pr->top, paths[i].el[0].name, paths[i].el[0].len);
     }
     *out = pr;

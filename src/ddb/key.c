@@ -8,7 +8,7 @@
 #include "ddb/ddb_int.h"
 #include "ddb/num.h"
 
-#define KEY_HDR 14          /* tid 4 + idx 2 + hash 8 */
+#define KEY_HDR DDB_KEY_PREFIX_LEN   /* tid 4 + idx 2 + hash 8 */
 #define LONG_KEY_LEN STORE_MAX_KEY
 #define LONG_GROUP_LEN (DDB_KEY_LONG_PREFIX + 8)   /* prefix + hash, before probe */
 
@@ -53,10 +53,10 @@ static void put_be(uint8_t *p, uint64_t v, int n) {
 
 /* The order bytes of a key value (S: UTF-8, B: decoded, N: num encoding),
  * after checking type, emptiness and size. */
-static int key_value_bytes(const json_t *item, const char *name, char type, bool is_range,
-                           uint8_t *scratch, const uint8_t **out, size_t *out_len,
-                           arena_t *a, sw_error_t *err) {
-    const json_t *av = json_obj_get(item, name), *v = NULL;
+static int av_key_bytes(const json_t *av, const char *name, char type, bool is_range,
+                        uint8_t *scratch, const uint8_t **out, size_t *out_len,
+                        arena_t *a, sw_error_t *err) {
+    const json_t *v = NULL;
     ddb_av_type_t t = ddb__av_type(av, &v);
     size_t len;
 
@@ -102,6 +102,59 @@ static int key_value_bytes(const json_t *item, const char *name, char type, bool
     return 0;
 }
 
+/* Escaped, terminated sort-key bytes; returns the length (<= 2 * len + 2). */
+static size_t sk_escape(const uint8_t *sk, size_t len, uint8_t *out) {
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        out[n++] = sk[i];
+        if (sk[i] == 0)
+            out[n++] = 0xff;
+    }
+    out[n++] = 0;
+    out[n++] = 0;
+    return n;
+}
+
+int ddb__key_partition_prefix(const ddb_table_t *t, uint16_t index_id, const json_t *pk_av,
+                              uint8_t out[DDB_KEY_PREFIX_LEN], sw_error_t *err) {
+    uint8_t num[DDB_NUM_KEY_MAX], hash_in[1 + DDB_PK_MAX_BYTES];
+    const uint8_t *pk;
+    size_t pk_len;
+    arena_t scratch;
+    int rc = -1;
+
+    arena_init(&scratch);
+    if (av_key_bytes(pk_av, t->hash_name, t->hash_type, false, num, &pk, &pk_len, &scratch,
+                     err) == 0) {
+        hash_in[0] = (uint8_t)t->hash_type;
+        memcpy(hash_in + 1, pk, pk_len);
+        put_be(out, t->id, 4);
+        put_be(out + 4, index_id, 2);
+        put_be(out + 6, ddb__key_hash(hash_in, pk_len + 1), 8);
+        rc = 0;
+    }
+    arena_release(&scratch);
+    return rc;
+}
+
+int ddb__key_sk_bytes(const ddb_table_t *t, const json_t *sk_av, uint8_t *out, size_t *out_len,
+                      sw_error_t *err) {
+    uint8_t num[DDB_NUM_KEY_MAX];
+    const uint8_t *sk;
+    size_t sk_len;
+    arena_t scratch;
+    int rc = -1;
+
+    arena_init(&scratch);
+    if (av_key_bytes(sk_av, t->range_name, t->range_type, true, num, &sk, &sk_len, &scratch,
+                     err) == 0) {
+        *out_len = sk_escape(sk, sk_len, out);
+        rc = 0;
+    }
+    arena_release(&scratch);
+    return rc;
+}
+
 int ddb__key_encode(const ddb_table_t *t, const json_t *item, bool is_key_only,
                     uint8_t *out, size_t *out_len, sw_error_t *err) {
     uint8_t pk_num[DDB_NUM_KEY_MAX], sk_num[DDB_NUM_KEY_MAX];
@@ -109,38 +162,33 @@ int ddb__key_encode(const ddb_table_t *t, const json_t *item, bool is_key_only,
     size_t pk_len, sk_len = 0, n = KEY_HDR;
     arena_t scratch;
     int rc = -1;
-    uint8_t *hash_in;
+    uint8_t hash_in[1 + DDB_PK_MAX_BYTES];
 
     if (!json_is_obj(item))
         return sw_error_set(err, "ValidationException", KEY_MISMATCH);
     if (is_key_only && item->len != (t->range_name ? 2u : 1u))
         return sw_error_set(err, "ValidationException", KEY_MISMATCH);
     arena_init(&scratch);
-    if (key_value_bytes(item, t->hash_name, t->hash_type, false, pk_num, &pk, &pk_len,
+    if (av_key_bytes(json_obj_get(item, t->hash_name), t->hash_name, t->hash_type, false,
+                     pk_num, &pk, &pk_len,
                         &scratch, err) != 0)
         goto out;
     if (t->range_name &&
-        key_value_bytes(item, t->range_name, t->range_type, true, sk_num, &sk, &sk_len,
+        av_key_bytes(json_obj_get(item, t->range_name), t->range_name, t->range_type, true,
+                     sk_num, &sk, &sk_len,
                         &scratch, err) != 0)
         goto out;
 
-    /* The partition key as hashed and stored: type byte . canonical bytes. */
-    hash_in = arena_alloc(&scratch, pk_len + 1);
+    /* The partition key as hashed and stored: type byte . canonical bytes
+     * (pk_len is within DDB_PK_MAX_BYTES here). */
     hash_in[0] = (uint8_t)t->hash_type;
     memcpy(hash_in + 1, pk, pk_len);
 
     put_be(out, t->id, 4);
     put_be(out + 4, 0, 2);
     put_be(out + 6, ddb__key_hash(hash_in, pk_len + 1), 8);
-    if (t->range_name) {
-        for (size_t i = 0; i < sk_len; i++) {
-            out[n++] = sk[i];
-            if (sk[i] == 0)
-                out[n++] = 0xff;
-        }
-        out[n++] = 0;
-        out[n++] = 0;
-    }
+    if (t->range_name)
+        n += sk_escape(sk, sk_len, out + n);
     memcpy(out + n, hash_in, pk_len + 1);
     n += pk_len + 1;
     SW_ASSERT(n <= DDB_KEY_FULL_MAX);

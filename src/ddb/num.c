@@ -19,7 +19,10 @@ static const char MSG_UNDERFLOW[] =
     "Number underflow. Attempting to store a number with magnitude smaller than supported range";
 
 static int not_numeric(const char *s, size_t len, sw_error_t *err) {
-    /* AWS echoes the text; keep the message bounded. */
+    /* AWS echoes the text (bounded here), and nothing for an empty string. */
+    if (len == 0)
+        return sw_error_set(err, "ValidationException",
+                            "The parameter cannot be converted to a numeric value");
     int shown = len > 200 ? 200 : (int)len;
     return sw_error_set(err, "ValidationException",
                         "The parameter cannot be converted to a numeric value: %.*s",

@@ -50,9 +50,10 @@ const char *net__error_namespace(const char *type) {
     return "com.amazonaws.dynamodb.v20120810";
 }
 
-char *net__error_body(arena_t *a, const char *type, const char *msg, size_t *len) {
+char *net__error_body(arena_t *a, const char *type, const char *msg, const json_t *extra,
+                     size_t *len) {
     sw_buf_t b;
-    buf_init(&b, a, SW_ERROR_MSG_MAX * 8);
+    buf_init(&b, a, NET_MAX_RESPONSE_BYTES);
     buf_puts(&b, "{\"__type\":");
     char *full = arena_sprintf(a, "%s#%s", net__error_namespace(type), type);
     json_print_str(&b, full, strlen(full));
@@ -61,6 +62,15 @@ char *net__error_body(arena_t *a, const char *type, const char *msg, size_t *len
         buf_puts(&b, strcmp(type, "SerializationException") == 0 ? ",\"Message\":"
                                                                    : ",\"message\":");
         json_print_str(&b, msg, strlen(msg));
+    }
+    /* Members the engine adds next to the message ("Item" with
+     * ConditionalCheckFailedException, "CancellationReasons", ...). */
+    for (size_t i = 0; json_is_obj(extra) && i < extra->len; i++) {
+        const json_member_t *m = &extra->u.members[i];
+        buf_putc(&b, ',');
+        json_print_str(&b, m->key, m->key_len);
+        buf_putc(&b, ':');
+        json_print(&b, m->val);
     }
     buf_putc(&b, '}');
     *len = b.len;
@@ -172,9 +182,9 @@ static void set_body(const net_request_t *req, arena_t *a, net_response_t *resp,
 
 static void set_error(const net_request_t *req, arena_t *a, net_response_t *resp,
                       const char *content_type, int status, const char *type,
-                      const char *msg) {
+                      const char *msg, const json_t *extra) {
     size_t len;
-    char *body = net__error_body(a, type, msg, &len);
+    char *body = net__error_body(a, type, msg, extra, &len);
     resp->status = status;
     set_body(req, a, resp, content_type, body, len);
 }
@@ -258,7 +268,7 @@ void net_handle(const net_t *net, const net_request_t *req, arena_t *a,
     if (req->body_len) {
         body = json_parse(a, req->body, req->body_len, &err);
         if (!body) {
-            set_error(req, a, resp, out_ct, 400, "SerializationException", err.msg);
+            set_error(req, a, resp, out_ct, 400, "SerializationException", err.msg, NULL);
             return;
         }
     }
@@ -278,29 +288,29 @@ void net_handle(const net_t *net, const net_request_t *req, arena_t *a,
          * yet (sfn_call), so such targets are unknown operations for now. */
     }
     if (!op) {
-        set_error(req, a, resp, out_ct, 400, "UnknownOperationException", NULL);
+        set_error(req, a, resp, out_ct, 400, "UnknownOperationException", NULL, NULL);
         return;
     }
 
     if (net__sigv4_verify(net->creds, net->region, service, req, a, &err) < 0) {
-        set_error(req, a, resp, out_ct, 400, err.type, err.msg);
+        set_error(req, a, resp, out_ct, 400, err.type, err.msg, NULL);
         return;
     }
     if (!body) {
-        set_error(req, a, resp, out_ct, 400, "SerializationException", NULL);
+        set_error(req, a, resp, out_ct, 400, "SerializationException", NULL, NULL);
         return;
     }
     if (!json_is_obj(body)) {
         set_error(req, a, resp, out_ct, 400, "SerializationException",
-                  arena_sprintf(a, "Start of structure or map found where not expected: "
-                                   "the request body is a JSON %s",
-                                json_type_name(body)));
+                  json_is_arr(body) ? "Start of list found where not expected"
+                                    : "Unexpected value type in payload",
+                  NULL);
         return;
     }
 
     json_t *out = NULL;
     if (net_call(net, op, body, a, &out, &err) < 0) {
-        set_error(req, a, resp, out_ct, ddb_error_status(err.type), err.type, err.msg);
+        set_error(req, a, resp, out_ct, ddb_error_status(err.type), err.type, err.msg, out);
         return;
     }
     sw_buf_t b;
@@ -311,7 +321,7 @@ void net_handle(const net_t *net, const net_request_t *req, arena_t *a,
         buf_puts(&b, "{}");
     if (b.overflow) {
         set_error(req, a, resp, out_ct, 500, "InternalServerError",
-                  "The response is larger than this server can send.");
+                  "The response is larger than this server can send.", NULL);
         return;
     }
     resp->status = 200;

@@ -18,7 +18,6 @@
 
 #include <microhttpd.h>
 
-#include "base/buf.h"
 #include "net/net_int.h"
 
 #define NET_CONN_TIMEOUT_S 120          /* idle keep-alive connections */
@@ -35,7 +34,9 @@ typedef struct req_state {
     net_server_t *srv;
     arena_t arena;
     char *uri;              /* raw request target as sent (path?query) */
-    sw_buf_t body;
+    char *body;             /* in `arena`; sized from Content-Length when sent */
+    size_t body_len;
+    size_t body_cap;
     int64_t start_ms;
     bool is_started;        /* the access handler has seen the headers */
     bool is_too_large;
@@ -65,7 +66,6 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
     st->srv = srv;
     arena_init(&st->arena);
     st->uri = arena_strdup(&st->arena, uri ? uri : "/");
-    buf_init(&st->body, &st->arena, NET_MAX_BODY_BYTES);
     st->start_ms = wall_ms();
     atomic_fetch_add(&srv->in_flight, 1);
     return st;
@@ -137,8 +137,8 @@ static void fill_request(req_state_t *st, struct MHD_Connection *conn, const cha
     req->query = q ? q + 1 : "";
     req->headers = hl->items;
     req->n_headers = hl->n;
-    req->body = st->body.ptr ? st->body.ptr : "";
-    req->body_len = st->body.len;
+    req->body = st->body ? st->body : "";
+    req->body_len = st->body_len;
     req->now_ms = st->start_ms;
 }
 
@@ -160,20 +160,39 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* A declared body over the cap is refused before it is read. */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > NET_MAX_BODY_BYTES) {
+        unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+        if (declared > NET_MAX_BODY_BYTES) {
             fill_request(st, conn, url, method, &req, &hl);
             net_response_too_large(&req, &st->arena, &resp);
             return queue(conn, st, &resp);
         }
+        if (declared) {   /* one allocation for the whole body */
+            st->body_cap = (size_t)declared;
+            st->body = arena_alloc(&st->arena, st->body_cap);
+        }
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (!st->is_answered && !st->is_too_large) {
-            buf_append(&st->body, upload_data, *upload_data_size);
-            if (st->body.overflow)
-                st->is_too_large = true;   /* the rest is read and dropped */
-        }
+        size_t n = *upload_data_size;
         *upload_data_size = 0;
+        if (st->is_answered || st->is_too_large)
+            return MHD_YES;
+        if (n > NET_MAX_BODY_BYTES - st->body_len) {
+            st->is_too_large = true;   /* the rest is read and dropped */
+            return MHD_YES;
+        }
+        if (st->body_len + n > st->body_cap) {   /* chunked: grow by doubling */
+            size_t cap = st->body_cap ? st->body_cap : 4096;
+            while (cap < st->body_len + n)
+                cap *= 2;
+            char *bigger = arena_alloc(&st->arena, cap);
+            if (st->body_len)
+                memcpy(bigger, st->body, st->body_len);
+            st->body = bigger;
+            st->body_cap = cap;
+        }
+        memcpy(st->body + st->body_len, upload_data, n);
+        st->body_len += n;
         return MHD_YES;
     }
     if (st->is_answered)

@@ -29,6 +29,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/error.h"
+#include "base/json.h"
 #include "net/net.h"
 
 /* ------------------------------------------------------------ awsjson.c */
@@ -37,9 +38,10 @@
  * and authentication errors, coral.validate for ValidationException,
  * DynamoDB's own for the rest. */
 const char *net__error_namespace(const char *type);
-/* {"__type":"<ns>#<type>","message":"..."} in `a`; no message member when
- * `msg` is NULL. */
-char *net__error_body(arena_t *a, const char *type, const char *msg, size_t *len);
+/* {"__type":"<ns>#<type>","message":"...", <members of `extra`>} in `a`;
+ * no message member when `msg` is NULL; `extra` may be NULL. */
+char *net__error_body(arena_t *a, const char *type, const char *msg, const json_t *extra,
+                      size_t *len);
 /* Case-insensitive header lookup; the first match, or NULL. */
 const net_header_t *net__header_get(const net_request_t *req, const char *name);
 /* True if Accept-Encoding lists gzip with a non-zero q. */

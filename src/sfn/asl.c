@@ -13,6 +13,8 @@
 
 typedef struct asl {
     arena_t *a;
+    const json_t **names;  /* every state name seen, for DUPLICATE_STATE_NAME */
+    size_t n_names, cap_names;
     sw_buf_t diags;       /* "CODE: msg at /loc" joined by ", " */
     int n_diags;
 } asl_t;
@@ -359,10 +361,24 @@ static void compile_catch(asl_t *c, sfn_state_t *st, const json_t *obj, const ch
     }
 }
 
+/* A literal field and its ...Path variant exclude each other. */
+static void one_of(asl_t *c, const json_t *obj, const char *field, const char *loc) {
+    char *path_field = arena_sprintf(c->a, "%sPath", field);
+    if (json_obj_get(obj, field) && json_obj_get(obj, path_field))
+        diag(c, SCHEMA, loc, "There should only be one of the following fields: [%s, %s]",
+             field, path_field);
+}
+
 static void compile_task(asl_t *c, sfn_state_t *st, const json_t *obj, const char *loc) {
     const json_t *res = json_obj_get(obj, "Resource");
     sw_error_t err;
-    int64_t n;
+    int64_t n, hb;
+    sfn_path_t *unused;
+    one_of(c, obj, "TimeoutSeconds", loc);
+    one_of(c, obj, "HeartbeatSeconds", loc);
+    /* Accepted and checked; tasks run synchronously, so no timer uses them. */
+    compile_ref_path(c, obj, "TimeoutSecondsPath", loc, &unused, NULL);
+    compile_ref_path(c, obj, "HeartbeatSecondsPath", loc, &unused, NULL);
     if (!res) {
         diag(c, SCHEMA, loc, "These fields are required: [Resource]");
         return;
@@ -377,7 +393,10 @@ static void compile_task(asl_t *c, sfn_state_t *st, const json_t *obj, const cha
         diag(c, SCHEMA, loc_join(c, loc, "Resource"), "%s", err.msg);
     if (get_int(c, obj, "TimeoutSeconds", loc, 1, 99999999, &n))
         st->timeout_s = n;
-    get_int(c, obj, "HeartbeatSeconds", loc, 1, 99999999, &n);
+    if (get_int(c, obj, "HeartbeatSeconds", loc, 1, 99999999, &hb) && st->timeout_s &&
+        hb >= st->timeout_s)
+        diag(c, SCHEMA, loc_join(c, loc, "HeartbeatSeconds"),
+             "HeartbeatSeconds must be smaller than TimeoutSeconds");
 }
 
 static void compile_wait(asl_t *c, sfn_state_t *st, const json_t *obj, const char *loc) {
@@ -515,6 +534,13 @@ static void compile_map(asl_t *c, sfn_state_t *st, const json_t *obj, const char
         diag(c, SCHEMA, loc_join(c, loc, "ItemReader"),
              "ItemReader (distributed Map) is not supported by stepwise yet");
     compile_ref_path(c, obj, "ItemsPath", loc, &st->items_path, NULL);
+    {
+        sfn_path_t *unused;
+        compile_ref_path(c, obj, "MaxConcurrencyPath", loc, &unused, NULL);
+    }
+    one_of(c, obj, "MaxConcurrency", loc);
+    one_of(c, obj, "ToleratedFailurePercentage", loc);
+    one_of(c, obj, "ToleratedFailureCount", loc);
     if (get_int(c, obj, "MaxConcurrency", loc, 0, 99999999, &n))
         st->max_concurrency = (int)n;
 }
@@ -661,6 +687,25 @@ static void mark(const sfn_program_t *p, int i, bool *seen) {
         mark(p, st->catchers[k].next, seen);
 }
 
+/* State names are unique across the whole machine, branches included. */
+static void note_name(asl_t *c, const json_member_t *m, const char *loc) {
+    for (size_t i = 0; i < c->n_names; i++) {
+        if (c->names[i]->len == m->key_len && memcmp(c->names[i]->u.str, m->key, m->key_len) == 0) {
+            diag(c, "DUPLICATE_STATE_NAME", loc, "Duplicate State name: %s", m->key);
+            return;
+        }
+    }
+    if (c->n_names == c->cap_names) {
+        size_t cap = c->cap_names ? c->cap_names * 2 : 32;
+        const json_t **n = arena_alloc(c->a, cap * sizeof *n);
+        if (c->n_names)
+            memcpy(n, c->names, c->n_names * sizeof *n);
+        c->names = n;
+        c->cap_names = cap;
+    }
+    c->names[c->n_names++] = json_new_str(c->a, m->key, m->key_len);
+}
+
 static sfn_program_t *compile_program(asl_t *c, const json_t *def, const char *loc,
                                       bool is_top, const char *container) {
     sfn_program_t *p = arena_zalloc(c->a, sizeof *p);
@@ -713,7 +758,8 @@ static sfn_program_t *compile_program(asl_t *c, const json_t *def, const char *l
         const json_member_t *m = &states->u.members[i];
         char *sloc = arena_sprintf(c->a, "%s/States/%s", loc, m->key);
         if (m->key_len == 0 || m->key_len > 80)
-            diag(c, SCHEMA, sloc, "State names must be 1 to 80 characters long");
+            diag(c, "INVALID_STATE_NAME", sloc, "State names must be 1 to 80 characters long");
+        note_name(c, m, sloc);
         compile_state(c, &p->states[i], m->key, m->val, sloc);
     }
 
@@ -755,8 +801,8 @@ int sfn__program_compile(arena_t *a, const json_t *def, sfn_program_t **out,
                          sw_error_t *err) {
     asl_t c;
     sfn_program_t *p;
+    memset(&c, 0, sizeof c);
     c.a = a;
-    c.n_diags = 0;
     buf_init(&c.diags, a, 16 * 1024);
     {
         /* JSONata machines need the JSONata evaluator (ROADMAP 3): say so

@@ -13,6 +13,11 @@
 #include <string.h>
 #include "sfn/sfn_int.h"
 
+/* AWS quotas: 25,000 events in one execution's history; 256 KiB of JSON
+ * passed between states. */
+#define SFN_MAX_HISTORY_EVENTS 25000
+#define SFN_MAX_PAYLOAD_BYTES 262144
+
 /* ---- The engine handle ------------------------------------------------ */
 
 int sfn_open(store_t *store, ddb_t *db, sw_clock_t *clock, sfn_t **out, sw_error_t *err) {
@@ -33,6 +38,8 @@ void sfn_close(sfn_t *sf) {
 
 /* ---- One execution ---------------------------------------------------- */
 
+typedef struct frame frame_t;
+
 typedef struct exec {
     sfn_t *sf;
     arena_t *a;
@@ -50,16 +57,13 @@ typedef struct exec {
     size_t n_steps, cap_steps;
     uint64_t rng;
     const sfn_run_result_t *final;  /* set once the execution has ended */
-    bool is_child_error;       /* the last FAIL came up from a branch/iteration */
+    /* Scheduler: FIFO of ready frames, unordered set of sleeping ones. */
+    frame_t *ready_head, *ready_tail;
+    frame_t **sleepers;
+    size_t n_sleepers, cap_sleepers;
+    uint64_t sleep_seq;
 } exec_t;
 
-/* The outcome of running a frame. */
-typedef struct frame_res {
-    bool is_ok;
-    json_t *output;
-    const char *error;
-    const char *cause;
-} frame_res_t;
 
 static uint64_t rng_next(exec_t *ex) {
     /* xorshift64*: request ids and jitter draws; not for security. */
@@ -147,14 +151,11 @@ static int64_t ev_add(exec_t *ex, int64_t *prev, const char *type, const char *d
     return id;
 }
 
-static json_t *d_state(exec_t *ex, const char *name, const char *io_key, const json_t *io) {
+static json_t *d_entered(exec_t *ex, const char *name, const json_t *input) {
     json_t *d = json_new_obj(ex->a);
     json_obj_set(ex->a, d, "name", jstr(ex, name));
-    if (io) {
-        json_obj_set(ex->a, d, io_key, jtext(ex, io));
-        json_obj_set(ex->a, d, strcmp(io_key, "input") == 0 ? "inputDetails" : "outputDetails",
-                     truncated_false(ex));
-    }
+    json_obj_set(ex->a, d, "input", jtext(ex, input));
+    json_obj_set(ex->a, d, "inputDetails", truncated_false(ex));
     return d;
 }
 
@@ -247,8 +248,9 @@ static int persist_txn(exec_t *ex, const char *status, const char *state,
 
 /* ---- Trace ------------------------------------------------------------ */
 
-static sfn_trace_step_t *trace_add(exec_t *ex, const sfn_state_t *st, const json_t *input,
-                                   int64_t entered_ms) {
+/* Appends a row; returns its index (rows move when the array grows). */
+static size_t trace_add(exec_t *ex, const sfn_state_t *st, const json_t *input,
+                        int64_t entered_ms, int depth) {
     sfn_trace_step_t *s;
     if (ex->n_steps == ex->cap_steps) {
         size_t cap = ex->cap_steps ? ex->cap_steps * 2 : 16;
@@ -265,7 +267,8 @@ static sfn_trace_step_t *trace_add(exec_t *ex, const sfn_state_t *st, const json
     s->type = st->type_name;
     s->input = input;
     s->entered_time = iso(ex, entered_ms);
-    return s;
+    s->depth = depth;
+    return ex->n_steps - 1;
 }
 
 /* ---- Context object --------------------------------------------------- */
@@ -288,16 +291,226 @@ static json_t *make_ctx(exec_t *ex, const sfn_state_t *st, const char *entered_i
     return ctx;
 }
 
-/* ---- The frame loop --------------------------------------------------- */
+/* ---- Frames and the scheduler ----------------------------------------- */
 
-static void run_frame(exec_t *ex, const sfn_program_t *p, json_t *input, int64_t prev,
-                      frame_res_t *res);
+/* An execution is a tree of frames: the root runs the state machine, each
+ * Parallel branch and Map iteration runs as a child frame. A frame is
+ * plain data (program, state, input, phase), so the loop below can switch
+ * between frames whenever one blocks: on a Wait, on a retry back-off, or
+ * while its children run. Ready frames run in FIFO order; when none is
+ * ready the clock sleeps (really, or virtually) to the earliest wake-up.
+ * Children therefore run concurrently in time, as on AWS, under both
+ * clocks, while a run with no waits stays deterministic (branch 0 first).
+ * The same data is what a durable scheduler will persist and resume. */
+
+typedef enum frame_phase {
+    PH_ENTER,          /* enter state `idx` (finish the frame when idx < 0) */
+    PH_ATTEMPT,        /* run the state (again, after a retry back-off) */
+    PH_CHILDREN,       /* blocked on its Parallel branches / Map iterations */
+    PH_CHILDREN_DONE,  /* they all finished, or one failed */
+    PH_WAIT_DONE,      /* a Wait state's time has come */
+    PH_RETRY_DUE,      /* a retry's back-off has passed */
+    PH_DONE
+} frame_phase_t;
+
+struct frame {
+    const sfn_program_t *p;
+    frame_t *parent;
+    uint32_t parent_gen;       /* parent's `gen` at launch; differs once stale */
+    size_t slot;               /* branch / item index in the parent */
+    int depth;
+    frame_phase_t phase;
+    int idx;
+    json_t *in;                /* raw input of state `idx` */
+    int64_t prev;              /* last history event of this frame */
+    /* The current visit of state `idx`. */
+    int64_t entered_id, entered_ms;
+    const char *entered_iso;
+    int *retry_counts;
+    int n_retries;
+    json_t *ctx;
+    sfn_effects_t eff;
+    size_t row;                /* trace row of the current attempt */
+    bool is_child_error;       /* eff's FAIL came up from a child frame */
+    /* Children of the current Parallel / Map state. */
+    uint32_t gen;
+    bool is_resolved;
+    bool is_child_failed;
+    json_t **child_inputs;     /* Map: one per item; Parallel: NULL */
+    size_t n_children, n_launched, n_finished, max_running;
+    int64_t started_id;        /* ParallelStateStarted / MapStateStarted */
+    json_t *results;
+    bool *is_slot_done;
+    const char *child_error, *child_cause;
+    /* Scheduling. */
+    frame_t *next_ready;
+    int64_t wake_ms;
+    uint64_t sleep_seq;
+    /* Outcome. */
+    bool is_ok;
+    json_t *output;
+    const char *error, *cause;
+};
+
+static void make_ready(exec_t *ex, frame_t *f) {
+    f->next_ready = NULL;
+    if (ex->ready_tail)
+        ex->ready_tail->next_ready = f;
+    else
+        ex->ready_head = f;
+    ex->ready_tail = f;
+}
+
+static frame_t *pop_ready(exec_t *ex) {
+    frame_t *f = ex->ready_head;
+    if (f) {
+        ex->ready_head = f->next_ready;
+        if (!ex->ready_head)
+            ex->ready_tail = NULL;
+    }
+    return f;
+}
+
+static void sleep_until(exec_t *ex, frame_t *f, int64_t wake_ms) {
+    if (ex->n_sleepers == ex->cap_sleepers) {
+        size_t cap = ex->cap_sleepers ? ex->cap_sleepers * 2 : 16;
+        frame_t **n = arena_alloc(ex->a, cap * sizeof *n);
+        if (ex->n_sleepers)
+            memcpy(n, ex->sleepers, ex->n_sleepers * sizeof *n);
+        ex->sleepers = n;
+        ex->cap_sleepers = cap;
+    }
+    f->wake_ms = wake_ms;
+    f->sleep_seq = ++ex->sleep_seq;
+    ex->sleepers[ex->n_sleepers++] = f;
+}
+
+/* False once an ancestor moved on (a sibling failed, or a retry started a
+ * new generation of children): such a frame is abandoned, as AWS aborts
+ * the other branches and iterations. */
+static bool frame_is_live(const frame_t *f) {
+    for (; f->parent; f = f->parent)
+        if (f->parent_gen != f->parent->gen || f->parent->is_resolved ||
+            f->parent->phase == PH_DONE)
+            return false;
+    return true;
+}
+
+static frame_t *frame_new(exec_t *ex, const sfn_program_t *p, frame_t *parent, size_t slot,
+                          json_t *input, int64_t prev) {
+    frame_t *f = arena_zalloc(ex->a, sizeof *f);
+    f->p = p;
+    f->parent = parent;
+    f->parent_gen = parent ? parent->gen : 0;
+    f->slot = slot;
+    f->depth = parent ? parent->depth + 1 : 0;
+    f->phase = PH_ENTER;
+    f->idx = p->start;
+    f->in = input;
+    f->prev = prev;
+    return f;
+}
+
+static void child_done(exec_t *ex, frame_t *parent, frame_t *c);
+
+static void frame_finish(exec_t *ex, frame_t *f, bool is_ok, json_t *output,
+                         const char *error, const char *cause) {
+    f->phase = PH_DONE;
+    f->is_ok = is_ok;
+    f->output = output;
+    f->error = error;
+    f->cause = cause;
+    if (f->parent)
+        child_done(ex, f->parent, f);
+}
+
+static void resolve_children(exec_t *ex, frame_t *f) {
+    f->is_resolved = true;
+    f->phase = PH_CHILDREN_DONE;
+    make_ready(ex, f);
+}
+
+static void launch_child(exec_t *ex, frame_t *f) {
+    const sfn_state_t *st = &f->p->states[f->idx];
+    size_t slot = f->n_launched++;
+    int64_t prev = f->started_id;
+    frame_t *c;
+    if (st->type == SFN_STATE_MAP) {
+        json_t *di = json_new_obj(ex->a);
+        json_obj_set(ex->a, di, "name", jstr(ex, st->name));
+        json_obj_set(ex->a, di, "index", json_new_num_i64(ex->a, (int64_t)slot));
+        prev = ex->last_event_id;
+        ev_add(ex, &prev, "MapIterationStarted", "mapIterationStartedEventDetails", di);
+        c = frame_new(ex, st->iterator, f, slot, f->child_inputs[slot], prev);
+    } else {
+        c = frame_new(ex, st->branches[slot], f, slot, f->eff.effective_input, prev);
+    }
+    make_ready(ex, c);
+}
+
+static void child_done(exec_t *ex, frame_t *parent, frame_t *c) {
+    const sfn_state_t *st = &parent->p->states[parent->idx];
+    if (c->parent_gen != parent->gen || parent->is_resolved)
+        return;
+    if (st->type == SFN_STATE_MAP) {
+        json_t *di = json_new_obj(ex->a);
+        int64_t prev = ex->last_event_id;
+        json_obj_set(ex->a, di, "name", jstr(ex, st->name));
+        json_obj_set(ex->a, di, "index", json_new_num_i64(ex->a, (int64_t)c->slot));
+        if (c->is_ok)
+            ev_add(ex, &prev, "MapIterationSucceeded", "mapIterationSucceededEventDetails", di);
+        else
+            ev_add(ex, &prev, "MapIterationFailed", "mapIterationFailedEventDetails", di);
+    }
+    parent->is_slot_done[c->slot] = true;
+    if (!c->is_ok) {
+        /* The other running iterations are aborted (AWS records each). */
+        for (size_t i = 0; st->type == SFN_STATE_MAP && i < parent->n_launched; i++) {
+            json_t *di;
+            int64_t prev = ex->last_event_id;
+            if (parent->is_slot_done[i])
+                continue;
+            di = json_new_obj(ex->a);
+            json_obj_set(ex->a, di, "name", jstr(ex, st->name));
+            json_obj_set(ex->a, di, "index", json_new_num_i64(ex->a, (int64_t)i));
+            ev_add(ex, &prev, "MapIterationAborted", "mapIterationAbortedEventDetails", di);
+        }
+        parent->is_child_failed = true;
+        parent->child_error = c->error;
+        parent->child_cause = c->cause;
+        resolve_children(ex, parent);
+        return;
+    }
+    parent->results->u.items[c->slot] = c->output;
+    parent->n_finished++;
+    if (parent->n_launched < parent->n_children)
+        launch_child(ex, parent);
+    if (parent->n_finished == parent->n_children)
+        resolve_children(ex, parent);
+}
+
+/* Starts the children of the Parallel / Map state frame `f` is in. */
+static void start_children(exec_t *ex, frame_t *f, size_t n, size_t max_running) {
+    f->gen++;
+    f->is_resolved = false;
+    f->is_child_failed = false;
+    f->n_children = n;
+    f->n_launched = 0;
+    f->n_finished = 0;
+    f->max_running = max_running && max_running < n ? max_running : n;
+    f->results = json_new_arr(ex->a);
+    f->is_slot_done = arena_zalloc(ex->a, (n + 1) * sizeof *f->is_slot_done);
+    for (size_t i = 0; i < n; i++)
+        json_arr_push(ex->a, f->results, json_new_null(ex->a));
+    f->phase = PH_CHILDREN;
+    for (size_t i = 0; i < f->max_running; i++)
+        launch_child(ex, f);
+}
 
 /* Runs a Task's integration; on success turns the result into the state's
  * transition (sfn__step_result). Returns the effects in *eff. */
 static void do_task(exec_t *ex, const sfn_program_t *p, int idx, const json_t *input,
-                    const json_t *ctx, int64_t *prev, sfn_trace_step_t *row,
-                    sfn_effects_t *eff) {
+                    const json_t *ctx, int64_t *prev, size_t row, sfn_effects_t *eff) {
     const sfn_state_t *st = &p->states[idx];
     sfn_task_outcome_t o;
     store_txn_t *txn = NULL;
@@ -315,7 +528,7 @@ static void do_task(exec_t *ex, const sfn_program_t *p, int idx, const json_t *i
         txn = NULL;
     sfn__task_run(ex->a, ex->sf->db, txn, st, eff->task_params, request_id(ex), now_ms(ex),
                   &o);
-    row->ddb_response = o.ddb_response;
+    ex->steps[row].ddb_response = o.ddb_response;
     if (o.is_ok) {
         d = d_task(ex, st);
         json_obj_set(ex->a, d, "output", jtext(ex, o.result));
@@ -350,188 +563,251 @@ static void do_task(exec_t *ex, const sfn_program_t *p, int idx, const json_t *i
     }
 }
 
-/* Runs every Parallel branch (in order; output in branch order). */
-static void do_parallel(exec_t *ex, const sfn_program_t *p, int idx, const json_t *input,
-                        const json_t *ctx, int64_t *prev, sfn_effects_t *eff) {
-    const sfn_state_t *st = &p->states[idx];
-    json_t *results = json_new_arr(ex->a);
-    int64_t started = ev_add(ex, prev, "ParallelStateStarted", NULL, NULL);
-    for (size_t b = 0; b < st->n_branches; b++) {
-        frame_res_t r;
-        run_frame(ex, st->branches[b], eff->effective_input, started, &r);
-        if (ex->is_timed_out)
-            return;
-        if (!r.is_ok) {
-            *prev = ex->last_event_id;
-            ev_add(ex, prev, "ParallelStateFailed", NULL, NULL);
-            ex->is_child_error = true;
-            eff->kind = SFN_EFF_FAIL;
-            eff->error = r.error;
-            eff->cause = r.cause;
-            eff->result = r.error;
-            return;
-        }
-        json_arr_push(ex->a, results, r.output);
+/* PH_ENTER: records the entry into state `idx`. Returns false when the
+ * frame finished (or the execution timed out) instead. */
+static bool enter_state(exec_t *ex, frame_t *f) {
+    const sfn_state_t *st;
+    char evtype[64];
+    if (f->idx < 0) {
+        frame_finish(ex, f, true, f->in, NULL, NULL);
+        return false;
     }
-    *prev = ex->last_event_id;
-    ev_add(ex, prev, "ParallelStateSucceeded", NULL, NULL);
-    sfn__step_result(ex->a, p, idx, input, results, ctx, eff);
-}
-
-static void do_map(exec_t *ex, const sfn_program_t *p, int idx, const json_t *input,
-                   const json_t *ctx, int64_t *prev, const char *entered_iso,
-                   sfn_effects_t *eff) {
-    const sfn_state_t *st = &p->states[idx];
-    json_t *results = json_new_arr(ex->a), *d = json_new_obj(ex->a);
-    json_t *items = eff->items;
-    json_obj_set(ex->a, d, "length", json_new_num_i64(ex->a, (int64_t)items->len));
-    ev_add(ex, prev, "MapStateStarted", "mapStateStartedEventDetails", d);
-    for (size_t i = 0; i < items->len; i++) {
-        frame_res_t r;
-        json_t *item = json_new_obj(ex->a), *item_in, *di;
-        sw_error_t err;
-        int64_t iter_prev = *prev;
-        json_obj_set(ex->a, item, "Index", json_new_num_i64(ex->a, (int64_t)i));
-        json_obj_set(ex->a, item, "Value", items->u.items[i]);
-        if (sfn__step_map_item(ex->a, p, idx, eff->effective_input, items->u.items[i],
-                               make_ctx(ex, st, entered_iso, 0, item), &item_in, &err) < 0) {
-            eff->kind = SFN_EFF_FAIL;
-            eff->error = err.type ? err.type : "States.Runtime";
-            eff->cause = arena_strdup(ex->a, err.msg);
-            eff->result = eff->error;
-            return;
-        }
-        di = json_new_obj(ex->a);
-        json_obj_set(ex->a, di, "name", jstr(ex, st->name));
-        json_obj_set(ex->a, di, "index", json_new_num_i64(ex->a, (int64_t)i));
-        ev_add(ex, &iter_prev, "MapIterationStarted", "mapIterationStartedEventDetails", di);
-        run_frame(ex, st->iterator, item_in, iter_prev, &r);
-        if (ex->is_timed_out)
-            return;
-        *prev = ex->last_event_id;
-        if (!r.is_ok) {
-            ev_add(ex, prev, "MapIterationFailed", "mapIterationFailedEventDetails", di);
-            ev_add(ex, prev, "MapStateFailed", NULL, NULL);
-            ex->is_child_error = true;
-            eff->kind = SFN_EFF_FAIL;
-            eff->error = r.error;
-            eff->cause = r.cause;
-            eff->result = r.error;
-            return;
-        }
-        ev_add(ex, prev, "MapIterationSucceeded", "mapIterationSucceededEventDetails", di);
-        json_arr_push(ex->a, results, r.output);
+    if (past_deadline(ex))
+        return false;
+    if (ex->last_event_id >= SFN_MAX_HISTORY_EVENTS) {
+        /* AWS's hard quota on history size; it also bounds a definition
+         * that loops forever without waiting. No state prefix. */
+        frame_finish(ex, f, false, NULL, "States.Runtime",
+                     arena_sprintf(ex->a,
+                                   "The execution reached the maximum number of history "
+                                   "events (%d).",
+                                   SFN_MAX_HISTORY_EVENTS));
+        return false;
     }
-    ev_add(ex, prev, "MapStateSucceeded", NULL, NULL);
-    sfn__step_result(ex->a, p, idx, input, results, ctx, eff);
+    st = &f->p->states[f->idx];
+    f->entered_ms = now_ms(ex);
+    f->entered_iso = iso(ex, f->entered_ms);
+    snprintf(evtype, sizeof evtype, "%sStateEntered", st->type_name);
+    f->entered_id = ev_add(ex, &f->prev, evtype, "stateEnteredEventDetails",
+                           d_entered(ex, st->name, f->in));
+    /* Retry counters live as long as this visit of the state: entering it
+     * again starts them from zero. */
+    f->retry_counts = arena_zalloc(ex->a, (st->n_retriers + 1) * sizeof *f->retry_counts);
+    f->n_retries = 0;
+    return true;
 }
 
-static const char *ev_prefix(const sfn_state_t *st) {
-    return st->type_name;
-}
-
-static void run_frame(exec_t *ex, const sfn_program_t *p, json_t *input, int64_t prev,
-                      frame_res_t *res) {
-    int idx = p->start;
-    json_t *in = input;
-    memset(res, 0, sizeof *res);
-    while (idx >= 0) {
-        const sfn_state_t *st = &p->states[idx];
-        int64_t entered_ms, entered_id;
-        const char *entered_iso;
-        int *retry_counts;
-        int n_retries = 0;
-        sfn_effects_t eff;
-        sfn_trace_step_t *row;
-        char evtype[64];
-
-        if (past_deadline(ex))
-            return;
-        entered_ms = now_ms(ex);
-        entered_iso = iso(ex, entered_ms);
-        snprintf(evtype, sizeof evtype, "%sStateEntered", ev_prefix(st));
-        entered_id = ev_add(ex, &prev, evtype, "stateEnteredEventDetails",
-                            d_state(ex, st->name, "input", in));
-        /* Retry counters live as long as this visit of the state: entering
-         * it again starts them from zero. */
-        retry_counts = arena_zalloc(ex->a, (st->n_retriers + 1) * sizeof *retry_counts);
-
-        for (;;) {
-            json_t *ctx = make_ctx(ex, st, entered_iso, n_retries, NULL);
-            row = trace_add(ex, st, in, entered_ms);
-            ex->is_child_error = false;
-            sfn__step_enter(ex->a, p, idx, in, ctx, now_ms(ex), &eff);
-            switch (eff.kind) {
-            case SFN_EFF_TASK:
-                do_task(ex, p, idx, in, ctx, &prev, row, &eff);
-                break;
-            case SFN_EFF_PARALLEL:
-                do_parallel(ex, p, idx, in, ctx, &prev, &eff);
-                break;
-            case SFN_EFF_MAP:
-                do_map(ex, p, idx, in, ctx, &prev, entered_iso, &eff);
-                break;
-            case SFN_EFF_WAIT:
-                if (!ex_sleep(ex, eff.delay_ms))
-                    return;
-                eff.kind = SFN_EFF_TRANSITION;
-                break;
-            case SFN_EFF_TRANSITION:
-            case SFN_EFF_FAIL:
-            case SFN_EFF_RETRY:
-                break;
+/* PH_ATTEMPT: runs the state once. Returns true when f->eff is ready to be
+ * handled, false when the frame blocked (Wait, children). */
+static bool attempt(exec_t *ex, frame_t *f) {
+    const sfn_state_t *st = &f->p->states[f->idx];
+    f->ctx = make_ctx(ex, st, f->entered_iso, f->n_retries, NULL);
+    f->row = trace_add(ex, st, f->in, f->entered_ms, f->depth);
+    f->is_child_error = false;
+    sfn__step_enter(ex->a, f->p, f->idx, f->in, f->ctx, now_ms(ex), &f->eff);
+    switch (f->eff.kind) {
+    case SFN_EFF_TASK:
+        do_task(ex, f->p, f->idx, f->in, f->ctx, &f->prev, f->row, &f->eff);
+        return true;
+    case SFN_EFF_PARALLEL:
+        f->started_id = ev_add(ex, &f->prev, "ParallelStateStarted", NULL, NULL);
+        start_children(ex, f, st->n_branches, 0);
+        return false;
+    case SFN_EFF_MAP: {
+        json_t *items = f->eff.items, *d = json_new_obj(ex->a);
+        f->child_inputs = arena_alloc(ex->a, (items->len + 1) * sizeof *f->child_inputs);
+        for (size_t i = 0; i < items->len; i++) {
+            json_t *item = json_new_obj(ex->a);
+            sw_error_t err;
+            json_obj_set(ex->a, item, "Index", json_new_num_i64(ex->a, (int64_t)i));
+            json_obj_set(ex->a, item, "Value", items->u.items[i]);
+            if (sfn__step_map_item(ex->a, f->p, f->idx, f->eff.effective_input,
+                                   items->u.items[i],
+                                   make_ctx(ex, st, f->entered_iso, 0, item),
+                                   &f->child_inputs[i], &err) < 0) {
+                f->eff.kind = SFN_EFF_FAIL;
+                f->eff.error = err.type ? err.type : "States.Runtime";
+                f->eff.cause = arena_strdup(ex->a, err.msg);
+                f->eff.result = f->eff.error;
+                return true;
             }
-            if (ex->is_timed_out)
+        }
+        json_obj_set(ex->a, d, "length", json_new_num_i64(ex->a, (int64_t)items->len));
+        f->started_id = ev_add(ex, &f->prev, "MapStateStarted", "mapStateStartedEventDetails", d);
+        if (items->len == 0) {
+            ev_add(ex, &f->prev, "MapStateSucceeded", NULL, NULL);
+            sfn__step_result(ex->a, f->p, f->idx, f->in, json_new_arr(ex->a), f->ctx, &f->eff);
+            return true;
+        }
+        start_children(ex, f, items->len, (size_t)st->max_concurrency);
+        return false;
+    }
+    case SFN_EFF_WAIT:
+        if (f->eff.delay_ms <= 0) {
+            f->eff.kind = SFN_EFF_TRANSITION;
+            return true;
+        }
+        f->phase = PH_WAIT_DONE;
+        sleep_until(ex, f, now_ms(ex) + f->eff.delay_ms);
+        return false;
+    case SFN_EFF_TRANSITION:
+    case SFN_EFF_FAIL:
+    case SFN_EFF_RETRY:
+        break;
+    }
+    return true;
+}
+
+/* PH_CHILDREN_DONE: the Parallel / Map outcome becomes the state's effect. */
+static void children_outcome(exec_t *ex, frame_t *f) {
+    const sfn_state_t *st = &f->p->states[f->idx];
+    bool is_par = st->type == SFN_STATE_PARALLEL;
+    f->prev = ex->last_event_id;
+    if (f->is_child_failed) {
+        ev_add(ex, &f->prev, is_par ? "ParallelStateFailed" : "MapStateFailed", NULL, NULL);
+        f->eff.kind = SFN_EFF_FAIL;
+        f->eff.error = f->child_error;
+        f->eff.cause = f->child_cause;
+        f->eff.result = f->child_error;
+        f->is_child_error = true;
+        return;
+    }
+    ev_add(ex, &f->prev, is_par ? "ParallelStateSucceeded" : "MapStateSucceeded", NULL, NULL);
+    sfn__step_result(ex->a, f->p, f->idx, f->in, f->results, f->ctx, &f->eff);
+}
+
+/* Applies f->eff: Retry/Catch decisions, the state's exit, the next state.
+ * Returns true when the frame moved on to its next state. */
+static bool handle_effect(exec_t *ex, frame_t *f) {
+    const sfn_state_t *st = &f->p->states[f->idx];
+    sfn_effects_t *eff = &f->eff;
+    sfn_trace_step_t *row = &ex->steps[f->row];
+    char evtype[64];
+    row->action = eff->action;
+    if (eff->kind == SFN_EFF_FAIL && !eff->is_fail_state &&
+        (st->type == SFN_STATE_TASK || st->type == SFN_STATE_PARALLEL ||
+         st->type == SFN_STATE_MAP)) {
+        const char *error = eff->error ? eff->error : "States.Runtime";
+        sfn__step_error(ex->a, f->p, f->idx, f->in, error, eff->cause, f->retry_counts,
+                        (double)(rng_next(ex) >> 11) / 9007199254740992.0, eff);
+        /* A Catcher that failed (ResultPath) raised a new error here. */
+        if (eff->kind == SFN_EFF_FAIL && eff->error != error)
+            f->is_child_error = false;
+    }
+    row->result = eff->result;
+    if (eff->kind == SFN_EFF_RETRY) {
+        row->next = st->name;
+        f->retry_counts[eff->retrier]++;
+        f->n_retries++;
+        f->phase = PH_RETRY_DUE;
+        sleep_until(ex, f, now_ms(ex) + eff->delay_ms);
+        return false;
+    }
+    if (eff->kind == SFN_EFF_FAIL) {
+        const char *error = eff->error ? eff->error : "States.Runtime";
+        const char *cause = eff->cause;
+        /* A child's failure already carries its own state's prefix. */
+        if (strcmp(error, "States.Runtime") == 0 && !eff->is_fail_state && !f->is_child_error)
+            cause = arena_sprintf(ex->a,
+                                  "An error occurred while executing the state '%s' "
+                                  "(entered at the event id #%lld). %s",
+                                  st->name, (long long)f->entered_id, cause ? cause : "");
+        frame_finish(ex, f, false, NULL, error, cause);
+        return false;
+    }
+    /* TRANSITION (possibly through a Catcher). */
+    {
+        /* States exchange at most 256 KiB (AWS quota); the text is the
+         * history's copy of the output as well. */
+        char *text = json_to_str(ex->a, eff->output);
+        json_t *d;
+        if (strlen(text) > SFN_MAX_PAYLOAD_BYTES) {
+            row->result = "States.DataLimitExceeded";
+            frame_finish(ex, f, false, NULL, "States.DataLimitExceeded",
+                         arena_sprintf(ex->a,
+                                       "The state/task '%s' returned a result with a size "
+                                       "exceeding the maximum number of bytes service limit.",
+                                       st->name));
+            return false;
+        }
+        row->output = eff->output;
+        row->next = eff->next >= 0 ? f->p->states[eff->next].name : NULL;
+        d = json_new_obj(ex->a);
+        json_obj_set(ex->a, d, "name", jstr(ex, st->name));
+        json_obj_set(ex->a, d, "output", json_new_strz(ex->a, text));
+        json_obj_set(ex->a, d, "outputDetails", truncated_false(ex));
+        snprintf(evtype, sizeof evtype, "%sStateExited", st->type_name);
+        ev_add(ex, &f->prev, evtype, "stateExitedEventDetails", d);
+    }
+    f->in = eff->output;
+    f->idx = eff->next;
+    f->phase = PH_ENTER;
+    return true;
+}
+
+/* Advances frame `f` until it blocks or finishes. */
+static void frame_step(exec_t *ex, frame_t *f) {
+    for (;;) {
+        switch (f->phase) {
+        case PH_ENTER:
+            if (!enter_state(ex, f))
                 return;
-            row->action = eff.action;
-            if (eff.kind == SFN_EFF_FAIL && !eff.is_fail_state &&
-                (st->type == SFN_STATE_TASK || st->type == SFN_STATE_PARALLEL ||
-                 st->type == SFN_STATE_MAP)) {
-                const char *error = eff.error ? eff.error : "States.Runtime";
-                sfn__step_error(ex->a, p, idx, in, error, eff.cause, retry_counts,
-                                (double)(rng_next(ex) >> 11) / 9007199254740992.0, &eff);
-            }
-            row->result = eff.result;
-            if (eff.kind == SFN_EFF_RETRY) {
-                row->next = st->name;
-                retry_counts[eff.retrier]++;
-                n_retries++;
-                if (!ex_sleep(ex, eff.delay_ms))
-                    return;
+            f->phase = PH_ATTEMPT;
+            continue;
+        case PH_RETRY_DUE:
+            f->phase = PH_ATTEMPT;
+            continue;
+        case PH_ATTEMPT:
+            if (!attempt(ex, f))
+                return;
+            break;
+        case PH_CHILDREN_DONE:
+            children_outcome(ex, f);
+            break;
+        case PH_WAIT_DONE:
+            f->eff.kind = SFN_EFF_TRANSITION;
+            break;
+        case PH_CHILDREN:
+        case PH_DONE:
+            return;
+        }
+        if (ex->is_timed_out || !handle_effect(ex, f))
+            return;
+    }
+}
+
+/* Runs frames until the root finishes or the execution times out. */
+static void run_frames(exec_t *ex, frame_t *root) {
+    make_ready(ex, root);
+    while (root->phase != PH_DONE && !ex->is_timed_out) {
+        frame_t *f = pop_ready(ex);
+        size_t best = SIZE_MAX;
+        if (f) {
+            if (frame_is_live(f))
+                frame_step(ex, f);
+            continue;
+        }
+        /* Nothing ready: wake the earliest live sleeper. */
+        for (size_t i = 0; i < ex->n_sleepers;) {
+            frame_t *s = ex->sleepers[i];
+            if (!frame_is_live(s)) {
+                ex->sleepers[i] = ex->sleepers[--ex->n_sleepers];
                 continue;
             }
+            if (best == SIZE_MAX || s->wake_ms < ex->sleepers[best]->wake_ms ||
+                (s->wake_ms == ex->sleepers[best]->wake_ms &&
+                 s->sleep_seq < ex->sleepers[best]->sleep_seq))
+                best = i;
+            i++;
+        }
+        if (best == SIZE_MAX)
+            SW_BUG("execution has no runnable frame");
+        f = ex->sleepers[best];
+        ex->sleepers[best] = ex->sleepers[--ex->n_sleepers];
+        if (f->wake_ms > now_ms(ex) && !ex_sleep(ex, f->wake_ms - now_ms(ex)))
             break;
-        }
-
-        if (eff.kind == SFN_EFF_FAIL) {
-            const char *error = eff.error ? eff.error : "States.Runtime";
-            const char *cause = eff.cause;
-            /* A branch's failure already carries its own state's prefix. */
-            if (strcmp(error, "States.Runtime") == 0 && !eff.is_fail_state &&
-                !ex->is_child_error)
-                cause = arena_sprintf(ex->a,
-                                      "An error occurred while executing the state '%s' "
-                                      "(entered at the event id #%lld). %s",
-                                      st->name, (long long)entered_id, cause ? cause : "");
-            res->is_ok = false;
-            res->error = error;
-            res->cause = cause;
-            return;
-        }
-        /* TRANSITION (possibly through a Catcher). */
-        row->output = eff.output;
-        row->next = eff.next >= 0 ? p->states[eff.next].name : NULL;
-        if (st->type != SFN_STATE_FAIL) {
-            snprintf(evtype, sizeof evtype, "%sStateExited", ev_prefix(st));
-            if (!(st->type == SFN_STATE_SUCCEED && eff.is_caught))
-                ev_add(ex, &prev, evtype, "stateExitedEventDetails",
-                       d_state(ex, st->name, "output", eff.output));
-        }
-        in = eff.output;
-        idx = eff.next;
+        make_ready(ex, f);
     }
-    res->is_ok = true;
-    res->output = in;
 }
 
 /* ---- sfn_run ---------------------------------------------------------- */
@@ -541,7 +817,7 @@ int sfn_run_with(sfn_t *sf, const json_t *definition, const json_t *input,
                  sw_error_t *err) {
     exec_t ex;
     sfn_program_t *prog;
-    frame_res_t r;
+    frame_t *root;
     int64_t start_ms, prev = 0;
     json_t *d;
     const char *machine = opts && opts->machine_name ? opts->machine_name : "stepwise";
@@ -558,7 +834,9 @@ int sfn_run_with(sfn_t *sf, const json_t *definition, const json_t *input,
     ex.sf = sf;
     ex.a = a;
     start_ms = clock_now_ms(sf->clock);
-    ex.rng = (uint64_t)start_ms * 0x9E3779B97F4A7C15ull + (++sf->n_runs) * 0xBF58476D1CE4E5B9ull;
+    /* Runs may come from several threads (the server): count atomically. */
+    ex.rng = (uint64_t)start_ms * 0x9E3779B97F4A7C15ull +
+             __atomic_add_fetch(&sf->n_runs, 1, __ATOMIC_RELAXED) * 0xBF58476D1CE4E5B9ull;
     if (!ex.rng)
         ex.rng = 1;
     if (opts && opts->name)
@@ -599,7 +877,8 @@ int sfn_run_with(sfn_t *sf, const json_t *definition, const json_t *input,
     if (persist_txn(&ex, "RUNNING", prog->states[prog->start].name, input, err) < 0)
         return -1;
 
-    run_frame(&ex, prog, (json_t *)input, prev, &r);
+    root = frame_new(&ex, prog, NULL, 0, (json_t *)input, prev);
+    run_frames(&ex, root);
     prev = ex.last_event_id;
     if (ex.is_timed_out) {
         out->status = "TIMED_OUT";
@@ -607,19 +886,19 @@ int sfn_run_with(sfn_t *sf, const json_t *definition, const json_t *input,
         out->cause = NULL;
         ev_add(&ex, &prev, "ExecutionTimedOut", "executionTimedOutEventDetails",
                d_error(&ex, out->error, NULL));
-    } else if (r.is_ok) {
+    } else if (root->is_ok) {
         out->status = "SUCCEEDED";
-        out->output = r.output;
+        out->output = root->output;
         d = json_new_obj(a);
-        json_obj_set(a, d, "output", jtext(&ex, r.output));
+        json_obj_set(a, d, "output", jtext(&ex, root->output));
         json_obj_set(a, d, "outputDetails", truncated_false(&ex));
         ev_add(&ex, &prev, "ExecutionSucceeded", "executionSucceededEventDetails", d);
     } else {
         out->status = "FAILED";
-        out->error = r.error;
-        out->cause = r.cause;
+        out->error = root->error;
+        out->cause = root->cause;
         ev_add(&ex, &prev, "ExecutionFailed", "executionFailedEventDetails",
-               d_error(&ex, r.error, r.cause));
+               d_error(&ex, root->error, root->cause));
     }
     out->history = ex.history;
     out->steps = ex.steps;

@@ -21,7 +21,10 @@ typedef struct sfn sfn_t;
 int sfn_open(store_t *store, ddb_t *db, sw_clock_t *clock, sfn_t **out, sw_error_t *err);
 void sfn_close(sfn_t *sf);
 
-/* One row of the debugger trace: what one state did. */
+/* One row of the debugger trace: what one attempt of one state did. A state
+ * retried N times has N+1 rows (the failed ones name the error and the
+ * delay in `result` and have `next` = the state itself). Rows of Parallel
+ * branches and Map iterations follow their state's row, with depth + 1. */
 typedef struct sfn_trace_step {
     int number;               /* 1-based */
     const char *state;        /* state name */
@@ -33,6 +36,8 @@ typedef struct sfn_trace_step {
     const json_t *output;     /* state output, or NULL on failure */
     const json_t *ddb_response; /* the DynamoDB response of a Task, or NULL */
     const char *entered_time; /* ISO time the state was entered */
+    int depth;                /* 0 at the top level; +1 inside each Parallel
+                                 branch / Map iteration */
 } sfn_trace_step_t;
 
 typedef struct sfn_run_result {
@@ -40,7 +45,10 @@ typedef struct sfn_run_result {
     json_t *output;           /* when SUCCEEDED */
     const char *error;        /* when FAILED / TIMED_OUT (may be NULL) */
     const char *cause;        /* may be NULL */
-    json_t *history;          /* array of AWS-format history events */
+    json_t *history;          /* array of AWS-format history events, as
+                                 GetExecutionHistory returns them: {timestamp
+                                 (epoch seconds, a number), type, id,
+                                 previousEventId, <type>EventDetails} */
     sfn_trace_step_t *steps;  /* the trace */
     size_t n_steps;
     const char *execution_arn;     /* arn:aws:states:...:execution:<machine>:<name> */
@@ -57,11 +65,16 @@ typedef struct sfn_run_opts {
 } sfn_run_opts_t;
 
 /* Validates `definition` (the ASL document as JSON) and, if valid, runs one
- * execution named `name` with `input` to its end. Invalid definitions fail
- * with type "InvalidDefinition" and AWS's message listing every problem
- * ("Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: ... at
- * /States/X'"). A failed execution is not an error: it is in *out.
- * Everything is allocated in `a`. */
+ * execution named `name` (NULL: a generated UUID) with `input` (NULL: {})
+ * to its end, in the calling thread, sleeping through the engine's clock.
+ * Invalid definitions fail with type "InvalidDefinition" and AWS's message
+ * listing every problem ("Invalid State Machine Definition:
+ * 'SCHEMA_VALIDATION_FAILED: ... at /States/X'"); a store failure while
+ * recording the execution fails with the store's error. A failed or timed
+ * out execution is not an error: it is in *out. The execution record and
+ * its history are written to the store (when the engine has one).
+ * Everything is allocated in `a`. Concurrent runs need distinct arenas and
+ * the real clock (a virtual clock is one shared timeline). */
 int sfn_run(sfn_t *sf, const json_t *definition, const json_t *input,
             const char *name, arena_t *a, sfn_run_result_t *out, sw_error_t *err);
 
@@ -72,5 +85,37 @@ int sfn_run_with(sfn_t *sf, const json_t *definition, const json_t *input,
 
 /* Only validates; same errors as sfn_run. */
 int sfn_validate(arena_t *a, const json_t *definition, sw_error_t *err);
+
+/* Runs one Step Functions API operation ("CreateStateMachine",
+ * "StartExecution", ...) exactly as the AWS Step Functions API reference
+ * documents it. `req` is the request body as parsed JSON; on success *resp
+ * is the response body (allocated in `a`), on failure `err` holds the AWS
+ * error type ("StateMachineDoesNotExist", ...) and AWS's message, and
+ * nothing changed. Unknown ops: "UnknownOperationException". Thread-safe:
+ * any number of threads may call it at once, each with its own arena. */
+int sfn_call(sfn_t *sf, const char *op, const json_t *req, arena_t *a, json_t **resp,
+             sw_error_t *err);
+
+/* True if `op` is an operation sfn_call implements. */
+bool sfn_has_op(const char *op);
+
+/* HTTP status AWS sends with error `type` (400 for client errors, 500 for
+ * internal ones), from the error catalogue in api.c. */
+int sfn_error_status(const char *type);
+
+/* Starts `n_workers` threads that run STANDARD executions in the
+ * background: executions RUNNING in the store (after a restart too) resume
+ * where their records say, and timers (Waits, retry back-offs) fire at
+ * their due times. Without sfn_start, StartExecution records executions
+ * that wait. Under the virtual clock, time jumps to the next timer whenever
+ * no execution is runnable. */
+int sfn_start(sfn_t *sf, int n_workers, sw_error_t *err);
+/* Stops the workers (each finishes the step it is in; nothing is lost:
+ * RUNNING executions resume at the next sfn_start). Called by sfn_close. */
+void sfn_stop(sfn_t *sf);
+/* Waits (up to `timeout_ms` of real time) until no execution is runnable
+ * and no timer is pending: every started execution has ended. Returns
+ * false on timeout. For tests and `stepwise test`. */
+bool sfn_wait_idle(sfn_t *sf, int64_t timeout_ms);
 
 #endif

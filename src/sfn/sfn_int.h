@@ -20,15 +20,38 @@
  * after a delay, fail). It does no I/O, reads no clock and touches no
  * store: exec.c supplies "now" and random jitter as data.
  *
- * Execution. exec.c drives one execution: it loops step over a frame (the
- * root program, or a Parallel branch / Map iteration run recursively as a
- * child frame), performs Task calls through ddb_call_txn inside one store
- * write transaction that also records the execution's transition in
- * STORE_EXEC and its new history events in STORE_HISTORY, sleeps through
- * the clock (virtual or real), and builds the AWS-format history and the
- * trace. Today a run happens in the calling thread (sfn_run); the durable
- * scheduler (timers, resumption after restart) builds on the same frame
- * loop: the execution record holds the frame's state name and input.
+ * Execution. exec.c drives one execution as a tree of frames: the root
+ * runs the state machine, each Parallel branch and Map iteration is a child
+ * frame. A frame is plain data (program, state index, input, phase, retry
+ * counters, children), and a small scheduler runs ready frames in FIFO
+ * order; a frame that waits (Wait state, retry back-off) sleeps until its
+ * wake-up time, one blocked on its children waits for them. When nothing
+ * is ready, the clock sleeps (really, or virtually) to the earliest
+ * wake-up, so branches run concurrently in time under both clocks while a
+ * run without waits stays deterministic. A failed child abandons its
+ * siblings (AWS aborts them); a retried Parallel/Map starts a new
+ * generation of children and stale ones are dropped. Task calls run
+ * through ddb_call_txn inside one store write transaction that also
+ * records the execution's transition (STORE_EXEC) and its new history
+ * events (STORE_HISTORY). Today a run happens in the calling thread
+ * (sfn_run); a durable scheduler (timers, resumption after restart)
+ * persists the same frame data.
+ *
+ * Durable records. STORE_EXEC maps the execution ARN to a JSON record
+ * {executionArn, stateMachineArn, name, status, startDate, input, state,
+ * stateInput, lastEventId, [output | error, cause], [stopDate]}: `state` and
+ * `stateInput` say where the execution resumes. STORE_HISTORY keys are
+ * the execution ARN, a NUL byte and the event id as u32 big-endian, so one
+ * execution's events are one ordered range; values are the event JSON.
+ * Events are written with the record, at the start, with every Task's
+ * transaction and at the end (a Task's write, its history events and the
+ * transition that follows it commit together).
+ *
+ * History. Event ids are 1-based and dense; previousEventId is the last
+ * event of the same frame (0 for the first state of the execution, the
+ * ParallelStateStarted / MapIterationStarted event for a branch's first
+ * state). An execution stops at 25,000 events (AWS's quota), which also
+ * bounds definitions that loop forever under the virtual clock.
  *
  * Errors. Run-time failures carry an error name and a cause. States.Runtime
  * (and States.DataLimitExceeded) are terminal: States.ALL never matches
@@ -254,14 +277,113 @@ void sfn__task_run(arena_t *a, ddb_t *db, store_txn_t *txn, const sfn_state_t *s
 
 /* ---- sfn.c/exec.c ----------------------------------------------------- */
 
+typedef struct sfn_sched sfn_sched_t;
+
 struct sfn {
     store_t *store;   /* borrowed; may be NULL (no persistence) */
     ddb_t *db;        /* borrowed; may be NULL (Tasks fail) */
     sw_clock_t *clock;
     uint64_t n_runs;  /* for request ids */
+    sfn_sched_t *sched;  /* worker threads, once sfn_start ran */
 };
 
 #define SFN_REGION "us-east-1"
 #define SFN_ACCOUNT "123456789012"
+#define SFN_ARN_PREFIX "arn:aws:states:" SFN_REGION ":" SFN_ACCOUNT ":"
+
+/* The clock, safe to read while worker threads run (the virtual clock is
+ * advanced by the scheduler with atomic stores). */
+int64_t sfn__now_ms(sfn_t *sf);
+/* Sleeps (real clock) or moves the virtual clock to at least now + ms. */
+void sfn__sleep_ms(sfn_t *sf, int64_t ms);
+/* Epoch ms as the API's timestamps: a number of epoch seconds with
+ * milliseconds ("1733255861.123"). Allocated in `a`. */
+json_t *sfn__epoch_json(arena_t *a, int64_t ms);
+
+/* ---- api.c ------------------------------------------------------------ */
+
+/* AWS's name rule for state machines and executions: 1..80 characters,
+ * no whitespace, brackets, wildcards, special or control characters. */
+bool sfn__name_is_valid(const char *s, size_t len);
+/* String member `key` of `req` in *out (NULL when absent and optional):
+ * ValidationException when a required one is absent, SerializationException
+ * when it is not a string. */
+int sfn__req_str(const json_t *req, const char *key, bool is_required, const char **out,
+                 sw_error_t *err);
+/* Integer member `key` (0 when absent) within [lo, hi], else
+ * ValidationException as AWS words it. */
+int sfn__req_int(const json_t *req, const char *key, int64_t lo, int64_t hi, int64_t *out,
+                 sw_error_t *err);
+/* The name in an ARN "arn:aws:states:<region>:<account>:<kind>:<name>..."
+ * (`kind` "stateMachine" or "execution"); InvalidArn otherwise. For
+ * executions *name is "<machine>:<execution>". Allocated in `a`. */
+int sfn__arn_parse(arena_t *a, const char *arn, const char *kind, const char **name,
+                   sw_error_t *err);
+
+/* ---- machines.c ------------------------------------------------------- */
+
+/* The state machine record for `arn` (JSON: stateMachineArn, name, status,
+ * definition, roleArn, type, creationMs, [updateMs, revisionId],
+ * loggingConfiguration, tracingConfiguration), or NULL when there is none.
+ * Allocated in `a`. */
+json_t *sfn__machine_get(store_txn_t *txn, arena_t *a, const char *arn);
+int sfn__machine_op(sfn_t *sf, const char *op, const json_t *req, arena_t *a,
+                    json_t **resp, sw_error_t *err);
+bool sfn__machine_has_op(const char *op);
+
+/* ---- exec.c: durable executions --------------------------------------- *
+ *
+ * STORE_EXEC holds, per execution ARN, the record (JSON): executionArn,
+ * stateMachineArn, name, type, status, startMs, [stopMs], input (text),
+ * [output | error, cause] (text), roleArn, lastEventId (the last event in
+ * STORE_HISTORY), [timerMs] and, while RUNNING, `resume`: where the root
+ * frame carries on: {state, input (text), prev, phase ("ENTER" | "WAIT" |
+ * "RETRY"), enteredId, enteredMs, retryCounts, nRetries}. Key ARN + "\0def"
+ * holds the definition and machine snapshot the execution runs (and
+ * DescribeStateMachineForExecution returns). STORE_TIMERS keys are the due
+ * time (ms, u64 BE) followed by the execution ARN; the record's timerMs
+ * names its one live timer.
+ *
+ * Checkpoints. A worker runs an execution from its record until the root
+ * frame parks (a Wait or retry back-off at the top level: the record and
+ * a timer are written, no thread waits) or the execution ends. Events are
+ * written to STORE_HISTORY only with a checkpoint; a checkpoint is written
+ * by a top-level Task in the same transaction as its DynamoDB call, when
+ * the root parks and at the end, always after checking that the record is
+ * still the one the worker started from (StopExecution may have closed it:
+ * then the worker's unwritten work is dropped). Pure states between
+ * checkpoints are simply replayed after a crash, so history is never torn
+ * nor duplicated, and a top-level Task's write is never applied twice.
+ * Parallel branches and Map iterations run in the worker (their Waits hold
+ * it) and their Tasks commit alone: after a crash inside such a state the
+ * state runs again from its start. */
+
+/* StartExecution / StartSyncExecution: the request is already validated
+ * up to `machine` (its record) and `input` (parsed; `input_text` as given).
+ * STANDARD: writes the RUNNING record, the definition snapshot and the
+ * ExecutionStarted event (idempotent per AWS: same name and input while
+ * RUNNING returns the original), and fills *resp {executionArn, startDate}.
+ * EXPRESS with `is_sync`: runs it to its end in the calling thread,
+ * without writing anything, and fills the StartSyncExecution response. */
+int sfn__exec_start(sfn_t *sf, arena_t *a, const json_t *machine, const char *name,
+                    const char *input_text, const json_t *input, bool is_sync,
+                    json_t **resp, sw_error_t *err);
+/* Runs execution `arn` from its record until it parks or ends (worker
+ * threads). `fired_timer_ms` is the due time of the timer that woke it, or
+ * -1. Returns -1 only on store failures. */
+int sfn__exec_advance(sfn_t *sf, const char *arn, int64_t fired_timer_ms, sw_error_t *err);
+/* StopExecution: closes a RUNNING execution as ABORTED. */
+int sfn__exec_stop(sfn_t *sf, arena_t *a, const char *arn, const char *error,
+                   const char *cause, json_t **resp, sw_error_t *err);
+/* The record of execution `arn` (parsed, in `a`) or NULL. */
+json_t *sfn__exec_get(store_txn_t *txn, arena_t *a, const char *arn);
+/* The definition snapshot of execution `arn` or NULL. */
+json_t *sfn__exec_get_def(store_txn_t *txn, arena_t *a, const char *arn);
+
+/* ---- sched.c ---------------------------------------------------------- */
+
+/* Tells the workers execution `arn` is ready to run (no-op before
+ * sfn_start). Thread-safe. */
+void sfn__sched_notify(sfn_t *sf, const char *arn);
 
 #endif

@@ -132,3 +132,28 @@ TEST(ddb_av_equal) {
                          ddb__av_canon(&a, json_parse(&a, "{\"N\":\"1\"}", 9, &err), &err)));
     arena_release(&a);
 }
+
+TEST(ddb_av_nesting_limit) {
+    arena_t a;
+    sw_error_t err;
+    sw_buf_t b;
+    arena_init(&a);
+    for (int wraps = 31; wraps <= 32; wraps++) {
+        json_t *v;
+        buf_init(&b, &a, 4096);
+        for (int i = 0; i < wraps; i++)
+            buf_puts(&b, "{\"M\":{\"n\":");
+        buf_puts(&b, "{\"S\":\"leaf\"}");
+        for (int i = 0; i < wraps; i++)
+            buf_puts(&b, "}}");
+        v = json_parse(&a, b.ptr, b.len, &err);
+        CHECK(v != NULL);
+        if (wraps == 31) {
+            CHECK(ddb__av_canon(&a, v, &err) != NULL);
+        } else {
+            CHECK(ddb__av_canon(&a, v, &err) == NULL);
+            CHECK(strstr(err.msg, "Nesting Levels have exceeded supported limits") != NULL);
+        }
+    }
+    arena_release(&a);
+}

@@ -76,6 +76,28 @@ TEST(ddb_table_create_errors) {
            "\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"RANGE\"}],"
            "\"BillingMode\":\"PAY_PER_REQUEST\"}",
            "ValidationException", "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+    {
+        /* Key schema checks in DynamoDB's order (recorded responses). */
+        struct { const char *defs, *keys, *msg; } ks[] = {
+            {"", "{\"AttributeName\":\"a\",\"KeyType\":\"HASH\"}",
+             "Invalid KeySchema: Some index key attribute have no definition"},
+            {"{\"AttributeName\":\"a\",\"AttributeType\":\"S\"}",
+             "{\"AttributeName\":\"a\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"a\",\"KeyType\":\"HASH\"}",
+             "Invalid KeySchema: Some index key attribute have no definition"},
+            {"{\"AttributeName\":\"a\",\"AttributeType\":\"S\"},{\"AttributeName\":\"b\",\"AttributeType\":\"S\"}",
+             "{\"AttributeName\":\"a\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"a\",\"KeyType\":\"HASH\"}",
+             "Both the Hash Key and the Range Key element in the KeySchema have the same name"},
+            {"{\"AttributeName\":\"a\",\"AttributeType\":\"S\"},{\"AttributeName\":\"b\",\"AttributeType\":\"S\"}",
+             "{\"AttributeName\":\"a\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"b\",\"KeyType\":\"HASH\"}",
+             "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type"},
+        };
+        for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+            char *body = arena_sprintf(&f.a, "{\"TableName\":\"ksx\",\"AttributeDefinitions\":[%s],"
+                                             "\"KeySchema\":[%s],\"BillingMode\":\"PAY_PER_REQUEST\"}",
+                                       ks[i].defs, ks[i].keys);
+            FX_ERR(&f, "CreateTable", body, "ValidationException", ks[i].msg);
+        }
+    }
     FX_OK(&f, "CreateTable",
           "{\"TableName\":\"prov\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\","
           "\"AttributeType\":\"N\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],"
@@ -217,5 +239,121 @@ TEST(ddb_item_conditions_and_return_values) {
     FX_OK(&f, "GetItem", "{\"TableName\":\"cnd\",\"Key\":{\"pk\":{\"S\":\"a\"}},\"ReturnConsumedCapacity\":\"TOTAL\"}");
     CHECK_EQ_STR(fx_at(&f, "ConsumedCapacity"), "{\"TableName\":\"cnd\",\"CapacityUnits\":0.5}");
     FX_ERR(&f, "Query2", "{}", "UnknownOperationException", NULL);
+    fx_close(&f);
+}
+
+TEST(ddb_item_legacy_expected_and_attribute_updates) {
+    ddb_fixture_t f;
+    fx_open(&f);
+    FX_OK(&f, "CreateTable", CREATE_PK("leg"));
+    FX_OK(&f, "PutItem", "{\"TableName\":\"leg\",\"Item\":{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"5\"},"
+                         "\"s\":{\"S\":\"hello\"}},\"Expected\":{\"pk\":{\"Exists\":false}}}");
+    FX_ERR(&f, "PutItem", "{\"TableName\":\"leg\",\"Item\":{\"pk\":{\"S\":\"a\"}},"
+                          "\"Expected\":{\"pk\":{\"Exists\":false}}}",
+           "ConditionalCheckFailedException", "The conditional request failed");
+    FX_ERR(&f, "PutItem", "{\"TableName\":\"leg\",\"Item\":{\"pk\":{\"S\":\"a\"}},"
+                          "\"Expected\":{\"v\":{\"Value\":{\"N\":\"6\"}}}}",
+           "ConditionalCheckFailedException", NULL);
+    FX_OK(&f, "UpdateItem", "{\"TableName\":\"leg\",\"Key\":{\"pk\":{\"S\":\"a\"}},"
+                            "\"Expected\":{\"v\":{\"ComparisonOperator\":\"BETWEEN\",\"AttributeValueList\":"
+                            "[{\"N\":\"1\"},{\"N\":\"5.0\"}]},\"s\":{\"ComparisonOperator\":\"BEGINS_WITH\","
+                            "\"AttributeValueList\":[{\"S\":\"he\"}]}},"
+                            "\"AttributeUpdates\":{\"v\":{\"Action\":\"ADD\",\"Value\":{\"N\":\"1.5\"}},"
+                            "\"t\":{\"Action\":\"ADD\",\"Value\":{\"SS\":[\"x\",\"y\"]}},"
+                            "\"s\":{\"Action\":\"DELETE\"}},\"ReturnValues\":\"UPDATED_NEW\"}");
+    CHECK_EQ_STR(fx_resp(&f), "{\"Attributes\":{\"v\":{\"N\":\"6.5\"},\"t\":{\"SS\":[\"x\",\"y\"]}}}");
+    FX_OK(&f, "UpdateItem", "{\"TableName\":\"leg\",\"Key\":{\"pk\":{\"S\":\"a\"}},"
+                            "\"Expected\":{\"v\":{\"ComparisonOperator\":\"GT\",\"AttributeValueList\":[{\"N\":\"100\"}]},"
+                            "\"t\":{\"ComparisonOperator\":\"CONTAINS\",\"AttributeValueList\":[{\"S\":\"y\"}]}},"
+                            "\"ConditionalOperator\":\"OR\","
+                            "\"AttributeUpdates\":{\"t\":{\"Action\":\"DELETE\",\"Value\":{\"SS\":[\"x\",\"y\"]}},"
+                            "\"w\":{\"Value\":{\"BOOL\":true}}},\"ReturnValues\":\"ALL_NEW\"}");
+    CHECK_EQ_STR(fx_resp(&f), "{\"Attributes\":{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"6.5\"},\"w\":{\"BOOL\":true}}}");
+    FX_ERR(&f, "UpdateItem", "{\"TableName\":\"leg\",\"Key\":{\"pk\":{\"S\":\"a\"}},"
+                             "\"AttributeUpdates\":{\"pk\":{\"Value\":{\"S\":\"b\"}}}}",
+           "ValidationException", "Cannot update attribute pk. This attribute is part of the key");
+    FX_ERR(&f, "UpdateItem", "{\"TableName\":\"leg\",\"Key\":{\"pk\":{\"S\":\"a\"}},"
+                             "\"AttributeUpdates\":{\"x\":{\"Value\":{\"S\":\"b\"}}},\"UpdateExpression\":\"SET y = :v\","
+                             "\"ExpressionAttributeValues\":{\":v\":{\"S\":\"1\"}}}",
+           "ValidationException",
+           "Can not use both expression and non-expression parameters in the same request: "
+           "Non-expression parameters: {AttributeUpdates} Expression parameters: {UpdateExpression}");
+    FX_ERR(&f, "DeleteItem", "{\"TableName\":\"leg\",\"Key\":{\"pk\":{\"S\":\"a\"}},\"Expected\":{\"a\":{}}}",
+           "ValidationException",
+           "One or more parameter values were invalid: Value must be provided when Exists is null for Attribute: a");
+    FX_ERR(&f, "DeleteItem", "{\"TableName\":\"leg\",\"Key\":{\"pk\":{\"S\":\"a\"}},"
+                             "\"Expected\":{\"a\":{\"Exists\":false,\"Value\":{\"S\":\"a\"}}}}",
+           "ValidationException",
+           "One or more parameter values were invalid: Value cannot be used when Exists is false for Attribute: a");
+    FX_ERR(&f, "DeleteItem", "{\"TableName\":\"leg\",\"Key\":{\"pk\":{\"S\":\"a\"}},"
+                             "\"Expected\":{\"a\":{\"ComparisonOperator\":\"EQ\",\"AttributeValueList\":[]}}}",
+           "ValidationException",
+           "One or more parameter values were invalid: Invalid number of argument(s) for the EQ ComparisonOperator");
+    FX_ERR(&f, "DeleteItem", "{\"TableName\":\"leg\",\"Key\":{\"pk\":{\"S\":\"a\"}},"
+                             "\"Expected\":{\"a\":{\"ComparisonOperator\":\"LT\"}}}",
+           "ValidationException",
+           "One or more parameter values were invalid: Value or AttributeValueList must be used with ComparisonOperator: LT for Attribute: a");
+    FX_ERR(&f, "DeleteItem", "{\"TableName\":\"leg\",\"Key\":{\"pk\":{\"S\":\"a\"}},"
+                             "\"Expected\":{\"w\":{\"ComparisonOperator\":\"NULL\"}}}",
+           "ConditionalCheckFailedException", NULL);
+    FX_OK(&f, "DeleteItem", "{\"TableName\":\"leg\",\"Key\":{\"pk\":{\"S\":\"a\"}},"
+                            "\"Expected\":{\"w\":{\"ComparisonOperator\":\"NOT_NULL\"},"
+                            "\"v\":{\"ComparisonOperator\":\"IN\",\"AttributeValueList\":[{\"N\":\"1\"},{\"N\":\"6.50\"}]}}}");
+    FX_OK(&f, "GetItem", "{\"TableName\":\"leg\",\"Key\":{\"pk\":{\"S\":\"a\"}}}");
+    CHECK_EQ_STR(fx_resp(&f), "{}");
+    fx_close(&f);
+}
+
+TEST(ddb_table_update_ttl_tags) {
+    ddb_fixture_t f;
+    const char *arn = "arn:aws:dynamodb:us-east-1:123456789012:table/upd";
+    fx_open(&f);
+    FX_OK(&f, "CreateTable", CREATE_PK("upd"));
+    FX_ERR(&f, "UpdateTable", "{\"TableName\":\"upd\"}", "ValidationException",
+           "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled");
+    FX_ERR(&f, "UpdateTable", "{\"TableName\":\"upd\",\"BillingMode\":\"PROVISIONED\"}",
+           "ValidationException", "ProvisionedThroughput must be specified when BillingMode is PROVISIONED");
+    FX_OK(&f, "UpdateTable", "{\"TableName\":\"upd\",\"BillingMode\":\"PROVISIONED\","
+                             "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":3,\"WriteCapacityUnits\":4}}");
+    CHECK_EQ_STR(fx_at(&f, "TableDescription.TableStatus"), "\"UPDATING\"");
+    FX_OK(&f, "DescribeTable", "{\"TableName\":\"upd\"}");
+    CHECK_EQ_STR(fx_at(&f, "Table.BillingModeSummary.BillingMode"), "\"PROVISIONED\"");
+    CHECK_EQ_STR(fx_at(&f, "Table.ProvisionedThroughput.ReadCapacityUnits"), "3");
+    CHECK_EQ_STR(fx_at(&f, "Table.TableStatus"), "\"ACTIVE\"");
+    FX_OK(&f, "UpdateTable", "{\"TableName\":\"upd\",\"DeletionProtectionEnabled\":true}");
+    FX_ERR(&f, "DeleteTable", "{\"TableName\":\"upd\"}", "ValidationException",
+           "Resource cannot be deleted as it is currently protected against deletion");
+    FX_OK(&f, "UpdateTable", "{\"TableName\":\"upd\",\"DeletionProtectionEnabled\":false}");
+
+    FX_OK(&f, "DescribeTimeToLive", "{\"TableName\":\"upd\"}");
+    CHECK_EQ_STR(fx_resp(&f), "{\"TimeToLiveDescription\":{\"TimeToLiveStatus\":\"DISABLED\"}}");
+    FX_OK(&f, "UpdateTimeToLive", "{\"TableName\":\"upd\",\"TimeToLiveSpecification\":"
+                                  "{\"Enabled\":true,\"AttributeName\":\"exp\"}}");
+    CHECK_EQ_STR(fx_resp(&f), "{\"TimeToLiveSpecification\":{\"Enabled\":true,\"AttributeName\":\"exp\"}}");
+    FX_ERR(&f, "UpdateTimeToLive", "{\"TableName\":\"upd\",\"TimeToLiveSpecification\":"
+                                   "{\"Enabled\":true,\"AttributeName\":\"exp\"}}",
+           "ValidationException", "TimeToLive is already enabled");
+    FX_OK(&f, "DescribeTimeToLive", "{\"TableName\":\"upd\"}");
+    CHECK_EQ_STR(fx_resp(&f), "{\"TimeToLiveDescription\":{\"TimeToLiveStatus\":\"ENABLED\","
+                              "\"AttributeName\":\"exp\"}}");
+    FX_ERR(&f, "DescribeTimeToLive", "{\"TableName\":\"nope\"}", "ResourceNotFoundException",
+           "Requested resource not found: Table: nope not found");
+
+    FX_OK(&f, "TagResource", arena_sprintf(&f.a, "{\"ResourceArn\":\"%s\",\"Tags\":[{\"Key\":\"a\","
+                                                 "\"Value\":\"1\"},{\"Key\":\"b\",\"Value\":\"2\"}]}", arn));
+    FX_OK(&f, "TagResource", arena_sprintf(&f.a, "{\"ResourceArn\":\"%s\",\"Tags\":[{\"Key\":\"a\","
+                                                 "\"Value\":\"3\"}]}", arn));
+    FX_OK(&f, "UntagResource", arena_sprintf(&f.a, "{\"ResourceArn\":\"%s\",\"TagKeys\":[\"b\"]}", arn));
+    FX_OK(&f, "ListTagsOfResource", arena_sprintf(&f.a, "{\"ResourceArn\":\"%s\"}", arn));
+    CHECK_EQ_STR(fx_resp(&f), "{\"Tags\":[{\"Key\":\"a\",\"Value\":\"3\"}]}");
+    FX_ERR(&f, "ListTagsOfResource",
+           "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:123456789012:table/zzz\"}",
+           "ResourceNotFoundException", "Requested resource not found");
+    FX_OK(&f, "DeleteTable", "{\"TableName\":\"upd\"}");
+    FX_OK(&f, "CreateTable", CREATE_PK("upd"));
+    FX_OK(&f, "ListTagsOfResource", arena_sprintf(&f.a, "{\"ResourceArn\":\"%s\"}", arn));
+    CHECK_EQ_STR(fx_resp(&f), "{\"Tags\":[]}");
+    FX_OK(&f, "DescribeLimits", "{}");
+    CHECK_EQ_STR(fx_at(&f, "TableMaxReadCapacityUnits"), "40000");
     fx_close(&f);
 }

@@ -188,3 +188,69 @@ TEST(ddb_key_iter_orders_long_groups) {
     ddb__key_set_hash_hook(NULL);
     fx_close(&f);
 }
+
+TEST(ddb_key_prefix_helpers_match_full_key) {
+    arena_t a;
+    sw_error_t err;
+    ddb_table_t t = table_of("N", "S");
+    uint8_t full[DDB_KEY_FULL_MAX], prefix[DDB_KEY_PREFIX_LEN], sk[2100];
+    size_t full_len, sk_len;
+    const char *item = "{\"pk\":{\"N\":\"42.0\"},\"sk\":{\"S\":\"a\\u0000b\"}}";
+    json_t *c;
+
+    arena_init(&a);
+    c = ddb__item_canon(&a, json_parse(&a, item, strlen(item), &err), &err);
+    CHECK(ddb__key_encode(&t, c, false, full, &full_len, &err) == 0);
+    CHECK(ddb__key_partition_prefix(&t, 0, json_obj_get(c, "pk"), prefix, &err) == 0);
+    CHECK(memcmp(full, prefix, DDB_KEY_PREFIX_LEN) == 0);
+    CHECK(ddb__key_sk_bytes(&t, json_obj_get(c, "sk"), sk, &sk_len, &err) == 0);
+    CHECK_EQ_INT(sk_len, 6);  /* a 00 ff b 00 00 */
+    CHECK(memcmp(full + DDB_KEY_PREFIX_LEN, sk, sk_len) == 0);
+    {
+        const uint8_t *s, *p;
+        size_t s_len, p_len;
+        CHECK(ddb__key_split(full, full_len, true, &s, &s_len, &p, &p_len));
+        CHECK_EQ_INT(s_len, 6);
+        CHECK(p_len > 1 && p[0] == 'N');  /* type byte . number key encoding */
+    }
+    arena_release(&a);
+}
+
+TEST(ddb_key_size_limits) {
+    ddb_fixture_t f;
+    char *v;
+    fx_open(&f);
+    FX_OK(&f, "CreateTable",
+          "{\"TableName\":\"lim\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\","
+          "\"AttributeType\":\"S\"},{\"AttributeName\":\"sk\",\"AttributeType\":\"S\"}],"
+          "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},{\"AttributeName\":"
+          "\"sk\",\"KeyType\":\"RANGE\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}");
+    v = arena_alloc(&f.a, 2050);
+    memset(v, 'p', 2049);
+    v[2049] = 0;
+    FX_ERR(&f, "PutItem", arena_sprintf(&f.a, "{\"TableName\":\"lim\",\"Item\":{\"pk\":{\"S\":\"%s\"},"
+                                              "\"sk\":{\"S\":\"s\"}}}", v),
+           "ValidationException", "Size of hashkey has exceeded the maximum size limit of2048 bytes");
+    v[1025] = 0;
+    FX_ERR(&f, "PutItem", arena_sprintf(&f.a, "{\"TableName\":\"lim\",\"Item\":{\"pk\":{\"S\":\"p\"},"
+                                              "\"sk\":{\"S\":\"%s\"}}}", v),
+           "ValidationException", "Aggregated size of all range keys has exceeded the size limit of 1024 bytes");
+    v[1024] = 0;
+    FX_OK(&f, "PutItem", arena_sprintf(&f.a, "{\"TableName\":\"lim\",\"Item\":{\"pk\":{\"S\":\"p\"},"
+                                             "\"sk\":{\"S\":\"%s\"}}}", v));
+    /* DeleteTable leaves no entry behind in `items`, long form included. */
+    FX_OK(&f, "DeleteTable", "{\"TableName\":\"lim\"}");
+    {
+        store_txn_t *t;
+        store_cursor_t *c;
+        sw_error_t err;
+        const void *k;
+        size_t k_len;
+        CHECK(store_txn_begin(f.store, false, &t, &err) == 0);
+        CHECK(store_cursor_open(t, STORE_ITEMS, &c, &err) == 0);
+        CHECK(!store_cursor_seek(c, NULL, 0, &k, &k_len, NULL, NULL));
+        store_cursor_close(c);
+        store_txn_abort(t);
+    }
+    fx_close(&f);
+}

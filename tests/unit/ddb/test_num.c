@@ -61,7 +61,7 @@ TEST(ddb_num_parse_errors) {
     CHECK_EQ_STR(parse_err("NaN"), "The parameter cannot be converted to a numeric value: NaN");
     CHECK_EQ_STR(parse_err(" 1"), "The parameter cannot be converted to a numeric value:  1");
     CHECK(strcmp(parse_err("1 "), "OK") != 0);
-    CHECK(strcmp(parse_err(""), "OK") != 0);
+    CHECK_EQ_STR(parse_err(""), "The parameter cannot be converted to a numeric value");
     CHECK(strcmp(parse_err("-"), "OK") != 0);
     CHECK(strcmp(parse_err("."), "OK") != 0);
     CHECK(strcmp(parse_err("1e"), "OK") != 0);

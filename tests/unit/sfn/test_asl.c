@@ -216,3 +216,32 @@ TEST(sfn_asl_jsonata_fields_rejected) {
                   "supported for the 'JSONata' QueryLanguage at /States/A");
     arena_release(&a);
 }
+
+TEST(sfn_asl_duplicate_state_names) {
+    arena_t a;
+    arena_init(&a);
+    CHECK_INVALID("{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Parallel\",\"Next\":\"X\","
+                  "\"Branches\":[{\"StartAt\":\"X\",\"States\":{\"X\":{\"Type\":\"Succeed\"}}}]},"
+                  "\"X\":{\"Type\":\"Succeed\"}}}",
+                  "DUPLICATE_STATE_NAME: Duplicate State name: X at /States/X");
+    arena_release(&a);
+}
+
+TEST(sfn_asl_literal_and_path_exclusive) {
+    arena_t a;
+    arena_init(&a);
+    CHECK_INVALID("{\"StartAt\":\"T\",\"States\":{\"T\":{\"Type\":\"Task\","
+                  "\"Resource\":\"arn:aws:states:::dynamodb:putItem\",\"TimeoutSeconds\":5,"
+                  "\"TimeoutSecondsPath\":\"$.t\",\"End\":true}}}",
+                  "There should only be one of the following fields: [TimeoutSeconds, "
+                  "TimeoutSecondsPath] at /States/T");
+    CHECK_INVALID("{\"StartAt\":\"T\",\"States\":{\"T\":{\"Type\":\"Task\","
+                  "\"Resource\":\"arn:aws:states:::dynamodb:putItem\",\"TimeoutSeconds\":5,"
+                  "\"HeartbeatSeconds\":5,\"End\":true}}}",
+                  "HeartbeatSeconds must be smaller than TimeoutSeconds");
+    CHECK_INVALID("{\"StartAt\":\"M\",\"States\":{\"M\":{\"Type\":\"Map\",\"MaxConcurrency\":1,"
+                  "\"MaxConcurrencyPath\":\"$.m\",\"ItemProcessor\":{\"StartAt\":\"P\",\"States\":"
+                  "{\"P\":{\"Type\":\"Pass\",\"End\":true}}},\"End\":true}}}",
+                  "[MaxConcurrency, MaxConcurrencyPath]");
+    arena_release(&a);
+}

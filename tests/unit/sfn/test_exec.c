@@ -364,3 +364,157 @@ TEST(sfn_exec_ddb_retry_counts_attempts) {
     CHECK(json_is(&e.a, r.output, "{\"n\":\"3\"}"));
     env_close(&e);
 }
+
+TEST(sfn_exec_endless_loop_is_bounded) {
+    env_t e;
+    env_open(&e, false);
+    sfn_run_result_t r = run(&e, "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"Next\":\"B\"},"
+                                 "\"B\":{\"Type\":\"Choice\",\"Choices\":[{\"Variable\":\"$.x\","
+                                 "\"IsPresent\":false,\"Next\":\"A\"}],\"Default\":\"C\"},"
+                                 "\"C\":{\"Type\":\"Succeed\"}}}", "{}");
+    CHECK_EQ_STR(r.status, "FAILED");
+    CHECK_EQ_STR(r.error, "States.Runtime");
+    CHECK(r.history->len <= 25003);
+    env_close(&e);
+}
+
+TEST(sfn_exec_catch_resultpath_into_scalar_is_runtime) {
+    env_t e;
+    env_open(&e, false);
+    sfn_run_result_t r = run(&e,
+        "{\"StartAt\":\"Par\",\"States\":{\"Par\":{\"Type\":\"Parallel\",\"Branches\":[{"
+        "\"StartAt\":\"F\",\"States\":{\"F\":{\"Type\":\"Fail\",\"Error\":\"E\"}}}],"
+        "\"Catch\":[{\"ErrorEquals\":[\"States.ALL\"],\"ResultPath\":\"$.a.b\",\"Next\":\"D\"}],"
+        "\"End\":true},\"D\":{\"Type\":\"Succeed\"}}}", "{\"a\":5}");
+    CHECK_EQ_STR(r.status, "FAILED");
+    CHECK_EQ_STR(r.error, "States.Runtime");
+    CHECK(r.cause && strncmp(r.cause, "An error occurred while executing the state 'Par' "
+                                      "(entered at the event id #2).", 70) == 0);
+    env_close(&e);
+}
+
+TEST(sfn_exec_trace_depth_and_choice_text) {
+    env_t e;
+    env_open(&e, false);
+    sfn_run_result_t r = run(&e,
+        "{\"StartAt\":\"Par\",\"States\":{\"Par\":{\"Type\":\"Parallel\",\"Branches\":[{"
+        "\"StartAt\":\"In\",\"States\":{\"In\":{\"Type\":\"Pass\",\"End\":true}}}],"
+        "\"Next\":\"C\"},\"C\":{\"Type\":\"Choice\",\"Choices\":[{\"Variable\":\"$[0].k\","
+        "\"NumericEquals\":1,\"Next\":\"D\"}]},\"D\":{\"Type\":\"Succeed\"}}}", "{\"k\":1}");
+    CHECK_EQ_STR(r.status, "SUCCEEDED");
+    CHECK_EQ_INT(r.n_steps, 4);
+    CHECK_EQ_STR(r.steps[1].state, "In");
+    CHECK_EQ_INT(r.steps[1].depth, 1);
+    CHECK_EQ_INT(r.steps[2].depth, 0);
+    CHECK_EQ_STR(r.steps[2].result, "matched");
+    CHECK(r.steps[2].action && strstr(r.steps[2].action, "$[0].k") != NULL);
+    CHECK_EQ_STR(r.steps[0].next, "C");
+    env_close(&e);
+}
+
+TEST(sfn_exec_optimized_metadata_shape) {
+    env_t e;
+    env_open(&e, true);
+    MK_TABLE(&e, "Meta");
+    sfn_run_result_t r = run(&e,
+        "{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Task\","
+        "\"Resource\":\"arn:aws:states:::dynamodb:putItem\",\"Parameters\":{\"TableName\":\"Meta\","
+        "\"Item\":{\"pk\":{\"S\":\"a\"}}},\"End\":true}}}", "{}");
+    CHECK_EQ_STR(r.status, "SUCCEEDED");
+    const json_t *http = json_obj_get(r.output, "SdkHttpMetadata");
+    const json_t *hh = json_obj_get(http, "HttpHeaders");
+    CHECK_EQ_STR(json_obj_get_str(hh, "Content-Length"), "2");
+    CHECK_EQ_STR(json_obj_get_str(hh, "Content-Type"), "application/x-amz-json-1.0");
+    CHECK_EQ_STR(json_obj_get_str(hh, "x-amz-crc32"), "2745614147");
+    CHECK(json_is(&e.a, json_obj_get(http, "HttpStatusCode"), "200"));
+    const char *rid = json_obj_get_str(json_obj_get(r.output, "SdkResponseMetadata"), "RequestId");
+    CHECK(rid && strlen(rid) == 52);
+    CHECK_EQ_STR(json_obj_get_str(hh, "x-amzn-RequestId"), rid);
+    CHECK_EQ_INT(json_arr_at(json_obj_get(json_obj_get(http, "AllHttpHeaders"), "Date"), 0)->len,
+                 29);
+    env_close(&e);
+}
+
+TEST(sfn_exec_virtual_concurrency) {
+    env_t e;
+    env_open(&e, false);
+    /* Two 10 s branches side by side fit in a 15 s execution timeout. */
+    sfn_run_result_t r = run(&e,
+        "{\"TimeoutSeconds\":15,\"StartAt\":\"Par\",\"States\":{\"Par\":{\"Type\":\"Parallel\","
+        "\"Branches\":[{\"StartAt\":\"W\",\"States\":{\"W\":{\"Type\":\"Wait\",\"Seconds\":10,\"End\":true}}},"
+        "{\"StartAt\":\"V\",\"States\":{\"V\":{\"Type\":\"Wait\",\"Seconds\":10,\"End\":true}}}],"
+        "\"End\":true}}}", "{}");
+    CHECK_EQ_STR(r.status, "SUCCEEDED");
+    CHECK_EQ_INT(r.stop_ms - r.start_ms, 10000);
+    /* Map with MaxConcurrency 2 over 3 items of 10 s: 20 s. */
+    r = run(&e,
+        "{\"StartAt\":\"M\",\"States\":{\"M\":{\"Type\":\"Map\",\"MaxConcurrency\":2,"
+        "\"ItemProcessor\":{\"StartAt\":\"W\",\"States\":{\"W\":{\"Type\":\"Wait\",\"Seconds\":10,"
+        "\"End\":true}}},\"End\":true}}}", "[1,2,3]");
+    CHECK_EQ_STR(r.status, "SUCCEEDED");
+    CHECK_EQ_INT(r.stop_ms - r.start_ms, 20000);
+    CHECK(json_is(&e.a, r.output, "[1,2,3]"));
+    env_close(&e);
+}
+
+TEST(sfn_exec_data_limit) {
+    env_t e;
+    env_open(&e, false);
+    /* A state output over 256 KiB fails the execution (uncatchable). */
+    sw_buf_t b;
+    buf_init(&b, &e.a, 1 << 20);
+    buf_puts(&b, "{\"s\":\"");
+    for (int i = 0; i < 300000; i++)
+        buf_putc(&b, 'a');
+    buf_puts(&b, "\"}");
+    sfn_run_result_t r = run(&e, "{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\","
+                                 "\"End\":true}}}", b.ptr);
+    CHECK_EQ_STR(r.status, "FAILED");
+    CHECK_EQ_STR(r.error, "States.DataLimitExceeded");
+    env_close(&e);
+}
+
+TEST(sfn_exec_branches_interleave_in_time) {
+    env_t e;
+    env_open(&e, false);
+    sfn_run_result_t r = run(&e,
+        "{\"StartAt\":\"Par\",\"States\":{\"Par\":{\"Type\":\"Parallel\",\"End\":true,\"Branches\":["
+        "{\"StartAt\":\"A1\",\"States\":{\"A1\":{\"Type\":\"Wait\",\"Seconds\":2,\"Next\":\"A2\"},"
+        "\"A2\":{\"Type\":\"Pass\",\"Result\":\"a\",\"End\":true}}},"
+        "{\"StartAt\":\"B1\",\"States\":{\"B1\":{\"Type\":\"Wait\",\"Seconds\":1,\"Next\":\"B2\"},"
+        "\"B2\":{\"Type\":\"Pass\",\"Result\":\"b\",\"End\":true}}}]}}}", "{}");
+    CHECK_EQ_STR(r.status, "SUCCEEDED");
+    CHECK(json_is(&e.a, r.output, "[\"a\",\"b\"]"));
+    CHECK_EQ_INT(r.stop_ms - r.start_ms, 2000);
+    CHECK_EQ_INT(r.n_steps, 5);
+    CHECK_EQ_STR(r.steps[3].state, "B2"); /* due at 1 s, before A2 at 2 s */
+    CHECK_EQ_STR(r.steps[4].state, "A2");
+    /* A failing branch abandons its sibling: no A2 after B fails at 1 s. */
+    r = run(&e,
+        "{\"StartAt\":\"Par\",\"States\":{\"Par\":{\"Type\":\"Parallel\",\"End\":true,\"Branches\":["
+        "{\"StartAt\":\"A1\",\"States\":{\"A1\":{\"Type\":\"Wait\",\"Seconds\":5,\"Next\":\"A2\"},"
+        "\"A2\":{\"Type\":\"Pass\",\"End\":true}}},"
+        "{\"StartAt\":\"B1\",\"States\":{\"B1\":{\"Type\":\"Wait\",\"Seconds\":1,\"Next\":\"B2\"},"
+        "\"B2\":{\"Type\":\"Fail\",\"Error\":\"B\"}}}]}}}", "{}");
+    CHECK_EQ_STR(r.status, "FAILED");
+    CHECK_EQ_STR(r.error, "B");
+    CHECK_EQ_INT(r.stop_ms - r.start_ms, 1000);
+    CHECK_EQ_INT(count_events(&r, "PassStateEntered"), 0);
+    env_close(&e);
+}
+
+TEST(sfn_exec_map_iteration_aborted) {
+    env_t e;
+    env_open(&e, false);
+    sfn_run_result_t r = run(&e,
+        "{\"StartAt\":\"M\",\"States\":{\"M\":{\"Type\":\"Map\",\"ItemProcessor\":{"
+        "\"StartAt\":\"C\",\"States\":{\"C\":{\"Type\":\"Choice\",\"Choices\":[{\"Variable\":\"$\","
+        "\"NumericEquals\":1,\"Next\":\"F\"}],\"Default\":\"W\"},\"F\":{\"Type\":\"Fail\","
+        "\"Error\":\"E\"},\"W\":{\"Type\":\"Wait\",\"Seconds\":5,\"End\":true}}},\"End\":true}}}",
+        "[0,1,2]");
+    CHECK_EQ_STR(r.status, "FAILED");
+    CHECK_EQ_INT(count_events(&r, "MapIterationFailed"), 1);
+    CHECK_EQ_INT(count_events(&r, "MapIterationAborted"), 2);
+    CHECK_EQ_INT(count_events(&r, "MapStateFailed"), 1);
+    env_close(&e);
+}

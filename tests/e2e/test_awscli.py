@@ -1,0 +1,41 @@
+"""The AWS CLI (Debian's awscli) against `stepwise serve`: a table and item
+round trip, and an AWS error surfacing as the CLI prints it."""
+import json
+import os
+import subprocess
+
+from conftest import ACCESS_KEY, REGION, SECRET_KEY
+
+
+def aws(server, *args, check=True):
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+               AWS_DEFAULT_REGION=REGION, AWS_CONFIG_FILE="/dev/null",
+               AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_PAGER="")
+    p = subprocess.run(["aws", "--endpoint-url", server.url, "--output", "json", *args],
+                       env=env, capture_output=True, text=True, timeout=60)
+    if check:
+        assert p.returncode == 0, p.stderr
+    return p
+
+
+def test_cli_round_trip(server):
+    out = aws(server, "dynamodb", "create-table", "--table-name", "CliTable",
+              "--attribute-definitions", "AttributeName=id,AttributeType=S",
+              "--key-schema", "AttributeName=id,KeyType=HASH",
+              "--billing-mode", "PAY_PER_REQUEST")
+    assert json.loads(out.stdout)["TableDescription"]["TableName"] == "CliTable"
+    aws(server, "dynamodb", "put-item", "--table-name", "CliTable",
+        "--item", '{"id": {"S": "42"}, "note": {"S": "from the CLI"}}')
+    out = aws(server, "dynamodb", "get-item", "--table-name", "CliTable",
+              "--key", '{"id": {"S": "42"}}')
+    assert json.loads(out.stdout) == {"Item": {"id": {"S": "42"},
+                                               "note": {"S": "from the CLI"}}}
+    out = aws(server, "dynamodb", "list-tables")
+    assert "CliTable" in json.loads(out.stdout)["TableNames"]
+
+
+def test_cli_error(server):
+    p = aws(server, "dynamodb", "describe-table", "--table-name", "NoSuchTable", check=False)
+    assert p.returncode != 0
+    assert "An error occurred (ResourceNotFoundException) when calling the DescribeTable " \
+           "operation: Requested resource not found: Table: NoSuchTable not found" in p.stderr
