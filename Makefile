@@ -101,6 +101,7 @@ test-plain: $(BUILD)/stepwise $(BUILD)/unit_tests fuzz-replay
 	$(BUILD)/unit_tests
 	$(BUILD)/stepwise test --pending tests/cases/pending.txt tests/cases $(wildcard ../shared/cases)
 	STEPWISE=$(abspath $(BUILD)/stepwise) $(PYTEST) tests/cli
+	STEPWISE_BIN=$(abspath $(BUILD)/stepwise) tests/e2e/run.sh
 
 test-san:
 	$(MAKE) BUILD=$(BUILD)/san SAN=1 test-plain

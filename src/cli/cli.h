@@ -52,5 +52,6 @@ int cli_run_setup(cli_engines_t *e, arena_t *a, const json_t *setup,
 int cli_cmd_run(int argc, char **argv);
 int cli_cmd_test(int argc, char **argv);
 int cli_cmd_validate(int argc, char **argv);
+int cli_cmd_serve(int argc, char **argv);
 
 #endif

@@ -13,6 +13,9 @@ static void usage(FILE *f) {
           "                      run one execution and print its step-by-step trace\n"
           "  test CASE.json|DIR ... [--clock real|virtual] [--verbose]\n"
           "                      run conformance case files; prints N passed, N failed\n"
+          "  serve [--host 127.0.0.1] [--port 8000] [--data DIR] [--region R] [--account A]\n"
+          "      [--credentials FILE] [--clock real|virtual]\n"
+          "                      serve the DynamoDB and Step Functions APIs over HTTP\n"
           "  validate DEFINITION.json\n"
           "                      check a state machine definition\n"
           "  help                this text\n",
@@ -29,6 +32,8 @@ int main(int argc, char **argv) {
         return cli_cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "test") == 0)
         return cli_cmd_test(argc - 1, argv + 1);
+    if (strcmp(cmd, "serve") == 0)
+        return cli_cmd_serve(argc - 1, argv + 1);
     if (strcmp(cmd, "validate") == 0)
         return cli_cmd_validate(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {

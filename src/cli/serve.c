@@ -7,7 +7,9 @@
  *
  * The data directory defaults to $XDG_DATA_HOME/stepwise, else
  * ~/.local/share/stepwise, created on first start. SIGINT/SIGTERM stop
- * accepting, let requests in progress finish, then close the engines. */
+ * accepting, let requests in progress finish, then close the engines
+ * (sfn_close stops the workflow workers; RUNNING executions resume at the
+ * next start). */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "net/net.h"
@@ -22,14 +25,13 @@
 #define SERVE_GRACE_MS 10000
 
 /* Declared in cli.h once main.c dispatches to it. */
-int cli_cmd_serve(int argc, char **argv);
 
 static void serve_usage(FILE *f) {
     fputs("usage: stepwise serve [--host 127.0.0.1] [--port 8000] [--data DIR]\n"
           "                      [--region us-east-1] [--account 123456789012]\n"
           "                      [--credentials FILE] [--clock real|virtual]\n"
           "\n"
-          "Serves the DynamoDB API (X-Amz-Target DynamoDB_20120810.*) over HTTP;\n"
+          "Serves the DynamoDB and Step Functions APIs over HTTP on one port;\n"
           "point any AWS SDK or the AWS CLI at it with --endpoint-url.\n"
           "  --data DIR          data directory (default $XDG_DATA_HOME/stepwise,\n"
           "                      else ~/.local/share/stepwise)\n"
@@ -99,6 +101,16 @@ int cli_cmd_serve(int argc, char **argv) {
             serve_usage(stdout);
             return CLI_EXIT_OK;
         }
+        static const char *const known[] = {"--host", "--port", "--data", "--region",
+                                            "--account", "--credentials", "--clock", NULL};
+        bool is_known = false;
+        for (int k = 0; known[k]; k++)
+            is_known = is_known || strcmp(arg, known[k]) == 0;
+        if (!is_known) {
+            fprintf(stderr, "stepwise serve: unknown option '%s'\n\n", arg);
+            serve_usage(stderr);
+            return CLI_EXIT_USAGE;
+        }
         if (!val) {
             fprintf(stderr, "stepwise serve: %s needs a value\n\n", arg);
             serve_usage(stderr);
@@ -125,10 +137,6 @@ int cli_cmd_serve(int argc, char **argv) {
                 return CLI_EXIT_USAGE;
             }
             is_virtual = strcmp(val, "virtual") == 0;
-        } else {
-            fprintf(stderr, "stepwise serve: unknown option '%s'\n\n", arg);
-            serve_usage(stderr);
-            return CLI_EXIT_USAGE;
         }
         i++;
     }
@@ -166,6 +174,13 @@ int cli_cmd_serve(int argc, char **argv) {
         goto out;
     }
     engines_open = true;
+    /* Standard executions run in the background on one worker per core;
+     * RUNNING executions found in the store resume. */
+    long n_cpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (sfn_start(engines.sfn, n_cpu > 0 ? (int)n_cpu : 1, &err) < 0) {
+        fprintf(stderr, "stepwise serve: cannot start the workflow workers: %s\n", err.msg);
+        goto out;
+    }
 
     net_t net = {
         .ddb = engines.ddb,
@@ -184,6 +199,11 @@ int cli_cmd_serve(int argc, char **argv) {
            is_v6 ? "]" : "", bound_port);
     printf("  data: %s  region: %s  account: %s  clock: %s\n", dir, region, account,
            is_virtual ? "virtual" : "real");
+    /* TODO(engines): ddb_open/sfn_open take no region or account yet; their
+     * ARNs use the defaults until they do. Say so rather than surprise. */
+    if (strcmp(region, "us-east-1") != 0 || strcmp(account, "123456789012") != 0)
+        printf("  note: table and state machine ARNs still say us-east-1 and "
+               "123456789012 (the engines do not take --region/--account yet)\n");
     if (creds)
         printf("  authentication: AWS Signature V4 checked against %zu key(s) from %s\n",
                net_creds_count(creds), creds_path);

@@ -97,6 +97,8 @@ static const struct {
     ddb_op_fn_t fn;
     bool is_write;
 } ddb_ops[] = {
+    {"BatchGetItem", ddb__op_batch_get_item, false},
+    {"BatchWriteItem", ddb__op_batch_write_item, true},
     {"CreateTable", ddb__op_create_table, true},
     {"DeleteItem", ddb__op_delete_item, true},
     {"DeleteTable", ddb__op_delete_table, true},
@@ -107,7 +109,11 @@ static const struct {
     {"ListTables", ddb__op_list_tables, false},
     {"ListTagsOfResource", ddb__op_list_tags_of_resource, false},
     {"PutItem", ddb__op_put_item, true},
+    {"Query", ddb__op_query, false},
+    {"Scan", ddb__op_scan, false},
     {"TagResource", ddb__op_tag_resource, true},
+    {"TransactGetItems", ddb__op_transact_get_items, false},
+    {"TransactWriteItems", ddb__op_transact_write_items, true},
     {"UntagResource", ddb__op_untag_resource, true},
     {"UpdateItem", ddb__op_update_item, true},
     {"UpdateTable", ddb__op_update_table, true},

@@ -243,6 +243,12 @@ int ddb__op_put_item(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t *
 int ddb__op_get_item(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t **, sw_error_t *);
 int ddb__op_update_item(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t **, sw_error_t *);
 int ddb__op_delete_item(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t **, sw_error_t *);
+int ddb__op_query(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t **, sw_error_t *);
+int ddb__op_scan(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t **, sw_error_t *);
+int ddb__op_batch_get_item(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t **, sw_error_t *);
+int ddb__op_batch_write_item(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t **, sw_error_t *);
+int ddb__op_transact_get_items(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t **, sw_error_t *);
+int ddb__op_transact_write_items(ddb_t *, store_txn_t *, const json_t *, arena_t *, json_t **, sw_error_t *);
 
 /* SerializationException as DynamoDB's deserializer words it when a member
  * `v` has the wrong JSON type; `want` is the expected shape as Java names

@@ -422,7 +422,9 @@ static int parse_path(parser_t *p, ddb__path_t *out) {
     ddb__pelem_t *el = arena_alloc(p->a, cap * sizeof *el);
     bool want_name = true;
     for (;;) {
-        if (n == cap) {
+        /* One iteration can add two elements (a name and an index), so
+         * room for both: checking for one overflowed after "a.b[1].c[2]". */
+        if (n + 2 > cap) {
             ddb__pelem_t *ne = arena_alloc(p->a, 2 * cap * sizeof *el);
             memcpy(ne, el, n * sizeof *el);
             el = ne;

@@ -52,17 +52,29 @@ static void put_be(uint8_t *p, uint64_t v, int n) {
 #define KEY_MISMATCH "The provided key element does not match the schema"
 
 /* The order bytes of a key value (S: UTF-8, B: decoded, N: num encoding),
- * after checking type, emptiness and size. */
+ * after checking type, emptiness and size. A key given as a whole item
+ * (PutItem) gets DynamoDB's item wording for a missing or mistyped key; a
+ * Key parameter gets "does not match the schema". */
 static int av_key_bytes(const json_t *av, const char *name, char type, bool is_range,
-                        uint8_t *scratch, const uint8_t **out, size_t *out_len,
-                        arena_t *a, sw_error_t *err) {
+                        bool is_in_item, uint8_t *scratch, const uint8_t **out,
+                        size_t *out_len, arena_t *a, sw_error_t *err) {
     const json_t *v = NULL;
     ddb_av_type_t t = ddb__av_type(av, &v);
     size_t len;
 
+    if (!av && is_in_item)
+        return sw_error_set(err, "ValidationException",
+                            "One or more parameter values were invalid: Missing the key %s in "
+                            "the item", name);
     if (!av || (type == 'S' && t != DDB_AV_S) || (type == 'N' && t != DDB_AV_N) ||
-        (type == 'B' && t != DDB_AV_B))
+        (type == 'B' && t != DDB_AV_B)) {
+        if (is_in_item && t != DDB_AV_INVALID)
+            return sw_error_set(err, "ValidationException",
+                                "One or more parameter values were invalid: Type mismatch for "
+                                "key %s expected: %c actual: %s", name, type,
+                                ddb__av_type_name(t));
         return sw_error_set(err, "ValidationException", KEY_MISMATCH);
+    }
     if (type == 'N') {
         ddb_num_t n;
         if (ddb_num_parse(v->u.str, v->len, &n, err) != 0)
@@ -124,7 +136,7 @@ int ddb__key_partition_prefix(const ddb_table_t *t, uint16_t index_id, const jso
     int rc = -1;
 
     arena_init(&scratch);
-    if (av_key_bytes(pk_av, t->hash_name, t->hash_type, false, num, &pk, &pk_len, &scratch,
+    if (av_key_bytes(pk_av, t->hash_name, t->hash_type, false, false, num, &pk, &pk_len, &scratch,
                      err) == 0) {
         hash_in[0] = (uint8_t)t->hash_type;
         memcpy(hash_in + 1, pk, pk_len);
@@ -146,7 +158,7 @@ int ddb__key_sk_bytes(const ddb_table_t *t, const json_t *sk_av, uint8_t *out, s
     int rc = -1;
 
     arena_init(&scratch);
-    if (av_key_bytes(sk_av, t->range_name, t->range_type, true, num, &sk, &sk_len, &scratch,
+    if (av_key_bytes(sk_av, t->range_name, t->range_type, true, false, num, &sk, &sk_len, &scratch,
                      err) == 0) {
         *out_len = sk_escape(sk, sk_len, out);
         rc = 0;
@@ -170,12 +182,12 @@ int ddb__key_encode(const ddb_table_t *t, const json_t *item, bool is_key_only,
         return sw_error_set(err, "ValidationException", KEY_MISMATCH);
     arena_init(&scratch);
     if (av_key_bytes(json_obj_get(item, t->hash_name), t->hash_name, t->hash_type, false,
-                     pk_num, &pk, &pk_len,
+                     !is_key_only, pk_num, &pk, &pk_len,
                         &scratch, err) != 0)
         goto out;
     if (t->range_name &&
         av_key_bytes(json_obj_get(item, t->range_name), t->range_name, t->range_type, true,
-                     sk_num, &sk, &sk_len,
+                     !is_key_only, sk_num, &sk, &sk_len,
                         &scratch, err) != 0)
         goto out;
 

@@ -2,12 +2,11 @@
  * one HTTP request to its response (see the check order in net_int.h).
  *
  * Routes X-Amz-Target "DynamoDB_20120810.<Op>" to ddb_call and
- * "AWSStepFunctions.<Op>" to the Step Functions API (not served yet:
- * UnknownOperationException). Builds AWS's error envelope, x-amzn-RequestId,
+ * "AWSStepFunctions.<Op>" to sfn_call (when the server has a Step Functions
+ * engine). Builds AWS's error envelope, x-amzn-RequestId,
  * x-amz-crc32, gzip and CORS headers. Does no I/O and keeps no state: the
  * engines are reached only through their doors, from one call site
  * (net_call) so the group-commit writer can take over writes there. */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -21,6 +20,8 @@
 
 #define DDB_TARGET_PREFIX "DynamoDB_20120810."
 #define SFN_TARGET_PREFIX "AWSStepFunctions."
+#define NET_DDB_NAMESPACE "com.amazonaws.dynamodb.v20120810"
+#define NET_SFN_NAMESPACE "com.amazonaws.swf.service.v2.model"
 #define NET_MAX_RESPONSE_BYTES ((size_t)256 * 1024 * 1024)
 #define REQUEST_ID_LEN 52   /* DynamoDB's request ids: 52 of [A-Z0-9] */
 
@@ -34,7 +35,7 @@ const net_header_t *net__header_get(const net_request_t *req, const char *name) 
     return NULL;
 }
 
-const char *net__error_namespace(const char *type) {
+const char *net__error_namespace(const char *service_ns, const char *type) {
     static const char *const coral[] = {
         "SerializationException", "UnknownOperationException",
         "MissingAuthenticationTokenException", "IncompleteSignatureException",
@@ -47,15 +48,15 @@ const char *net__error_namespace(const char *type) {
     for (int i = 0; coral[i]; i++)
         if (strcmp(type, coral[i]) == 0)
             return "com.amazon.coral.service";
-    return "com.amazonaws.dynamodb.v20120810";
+    return service_ns ? service_ns : NET_DDB_NAMESPACE;
 }
 
-char *net__error_body(arena_t *a, const char *type, const char *msg, const json_t *extra,
-                     size_t *len) {
+char *net__error_body(arena_t *a, const char *service_ns, const char *type, const char *msg,
+                     const json_t *extra, size_t *len) {
     sw_buf_t b;
     buf_init(&b, a, NET_MAX_RESPONSE_BYTES);
     buf_puts(&b, "{\"__type\":");
-    char *full = arena_sprintf(a, "%s#%s", net__error_namespace(type), type);
+    char *full = arena_sprintf(a, "%s#%s", net__error_namespace(service_ns, type), type);
     json_print_str(&b, full, strlen(full));
     if (msg) {
         /* DynamoDB spells it "Message" in its SerializationExceptions. */
@@ -153,46 +154,60 @@ static char *make_request_id(arena_t *a) {
     return id;
 }
 
-/* Sets the body; for JSON answers also gzip (when asked and worth it) and
- * the CRC32 of the bytes actually sent. */
-static void set_body(const net_request_t *req, arena_t *a, net_response_t *resp,
-                     const char *content_type, const char *body, size_t len) {
-    add_header(resp, "Content-Type", content_type);
-    const net_header_t *ae = net__header_get(req, "Accept-Encoding");
+/* What every answer to one request shares. */
+typedef struct reply {
+    const net_request_t *req;
+    arena_t *a;
+    net_response_t *resp;
+    const char *content_type;   /* echoes the request's JSON flavour */
+    bool is_sfn;                /* Step Functions: its namespace, no CRC */
+} reply_t;
+
+/* Sets status and body; gzip when asked and worth it; for DynamoDB the
+ * CRC32 of the bytes actually sent (of the gzip when gzipped: that is what
+ * the SDKs check). */
+static void set_body(reply_t *r, int status, const char *body, size_t len) {
+    net_response_t *resp = r->resp;
+    resp->status = status;
+    add_header(resp, "Content-Type", r->content_type);
+    const net_header_t *ae = net__header_get(r->req, "Accept-Encoding");
     if (ae && len >= NET_GZIP_MIN_BYTES && net__accepts_gzip(ae->value, ae->value_len)) {
         char *z;
         size_t z_len;
-        if (net__gzip(a, body, len, &z, &z_len)) {
+        if (net__gzip(r->a, body, len, &z, &z_len)) {
             body = z;
             len = z_len;
             add_header(resp, "Content-Encoding", "gzip");
         }
     }
-    uLong crc = crc32(0L, Z_NULL, 0);
-    /* zlib takes uInt lengths: feed large bodies in pieces. */
-    for (size_t off = 0; off < len;) {
-        size_t piece = len - off > (1u << 30) ? (1u << 30) : len - off;
-        crc = crc32(crc, (const Bytef *)body + off, (uInt)piece);
-        off += piece;
+    if (!r->is_sfn) {
+        uLong crc = crc32(0L, Z_NULL, 0);
+        /* zlib takes uInt lengths: feed large bodies in pieces. */
+        for (size_t off = 0; off < len;) {
+            size_t piece = len - off > (1u << 30) ? (1u << 30) : len - off;
+            crc = crc32(crc, (const Bytef *)body + off, (uInt)piece);
+            off += piece;
+        }
+        add_header(resp, "x-amz-crc32", arena_sprintf(r->a, "%lu", (unsigned long)crc));
     }
-    add_header(resp, "x-amz-crc32", arena_sprintf(a, "%lu", (unsigned long)crc));
     resp->body = body;
     resp->body_len = len;
 }
 
-static void set_error(const net_request_t *req, arena_t *a, net_response_t *resp,
-                      const char *content_type, int status, const char *type,
-                      const char *msg, const json_t *extra) {
+static void set_error(reply_t *r, int status, const char *type, const char *msg,
+                      const json_t *extra) {
     size_t len;
-    char *body = net__error_body(a, type, msg, extra, &len);
-    resp->status = status;
-    set_body(req, a, resp, content_type, body, len);
+    char *body = net__error_body(r->a, r->is_sfn ? NET_SFN_NAMESPACE : NULL, type, msg,
+                                 extra, &len);
+    set_body(r, status, body, len);
 }
 
-/* The one place a request reaches an engine. A later step routes writes
- * through the group-commit writer here. */
-static int net_call(const net_t *net, const char *op, const json_t *body, arena_t *a,
-                    json_t **out, sw_error_t *err) {
+/* The one place a request reaches an engine. A later step routes DynamoDB
+ * writes through the group-commit writer here. */
+static int net_call(const net_t *net, bool is_sfn, const char *op, const json_t *body,
+                    arena_t *a, json_t **out, sw_error_t *err) {
+    if (is_sfn)
+        return sfn_call(net->sfn, op, body, a, out, err);
     return ddb_call(net->ddb, op, body, a, out, err);
 }
 
@@ -254,54 +269,58 @@ void net_handle(const net_t *net, const net_request_t *req, arena_t *a,
                        strncasecmp(ct->value, "application/x-amz-json-1.0", 26) == 0;
     bool is_json = ct && ct->value_len >= 16 &&
                    strncasecmp(ct->value, "application/json", 16) == 0;
+    reply_t r = {.req = req, .a = a, .resp = resp,
+                 .content_type = is_json ? "application/json" : "application/x-amz-json-1.0"};
     if (!is_post || (req->body_len && !is_amz_json && !is_json)) {
         /* DynamoDB's answer to anything that is not an API call. */
         static const char not_found[] = "<UnknownOperationException/>\n";
-        resp->status = 404;
-        set_body(req, a, resp, "application/x-amz-json-1.0", not_found, sizeof(not_found) - 1);
+        r.content_type = "application/x-amz-json-1.0";
+        set_body(&r, 404, not_found, sizeof(not_found) - 1);
         return;
     }
-    const char *out_ct = is_json ? "application/json" : "application/x-amz-json-1.0";
 
     sw_error_t err;
     json_t *body = NULL;
     if (req->body_len) {
         body = json_parse(a, req->body, req->body_len, &err);
         if (!body) {
-            set_error(req, a, resp, out_ct, 400, "SerializationException", err.msg, NULL);
+            set_error(&r, 400, "SerializationException", err.msg, NULL);
             return;
         }
     }
 
-    /* Routing. DynamoDB's path does not matter; only the target does. */
+    /* Routing. The path does not matter (DynamoDB ignores it); the target
+     * does: "DynamoDB_20120810.<Op>" or "AWSStepFunctions.<Op>". */
     const net_header_t *target = net__header_get(req, "X-Amz-Target");
     const char *op = NULL;
     const char *service = NULL;
     if (target) {
         char *t = arena_strndup(a, target->value, target->value_len);
-        size_t dp = sizeof(DDB_TARGET_PREFIX) - 1;
+        size_t dp = sizeof(DDB_TARGET_PREFIX) - 1, sp = sizeof(SFN_TARGET_PREFIX) - 1;
         if (strncmp(t, DDB_TARGET_PREFIX, dp) == 0 && ddb_has_op(t + dp)) {
             op = t + dp;
             service = "dynamodb";
+        } else if (strncmp(t, SFN_TARGET_PREFIX, sp) == 0 && net->sfn && sfn_has_op(t + sp)) {
+            op = t + sp;
+            service = "states";
+            r.is_sfn = true;
         }
-        /* SFN_TARGET_PREFIX "<Op>": the Step Functions API is not served
-         * yet (sfn_call), so such targets are unknown operations for now. */
     }
     if (!op) {
-        set_error(req, a, resp, out_ct, 400, "UnknownOperationException", NULL, NULL);
+        set_error(&r, 400, "UnknownOperationException", NULL, NULL);
         return;
     }
 
     if (net__sigv4_verify(net->creds, net->region, service, req, a, &err) < 0) {
-        set_error(req, a, resp, out_ct, 400, err.type, err.msg, NULL);
+        set_error(&r, 400, err.type, err.msg, NULL);
         return;
     }
     if (!body) {
-        set_error(req, a, resp, out_ct, 400, "SerializationException", NULL, NULL);
+        set_error(&r, 400, "SerializationException", NULL, NULL);
         return;
     }
     if (!json_is_obj(body)) {
-        set_error(req, a, resp, out_ct, 400, "SerializationException",
+        set_error(&r, 400, "SerializationException",
                   json_is_arr(body) ? "Start of list found where not expected"
                                     : "Unexpected value type in payload",
                   NULL);
@@ -309,10 +328,13 @@ void net_handle(const net_t *net, const net_request_t *req, arena_t *a,
     }
 
     json_t *out = NULL;
-    if (net_call(net, op, body, a, &out, &err) < 0) {
-        set_error(req, a, resp, out_ct, ddb_error_status(err.type), err.type, err.msg, out);
+    bool is_ok = net_call(net, r.is_sfn, op, body, a, &out, &err) == 0;
+    if (!is_ok && r.is_sfn) {
+        set_error(&r, sfn_error_status(err.type), err.type, err.msg, out);
         return;
     }
+    if (!is_ok)   /* the engine's catalogue names the error and its extras */
+        out = ddb_error_body(a, &err, out);
     sw_buf_t b;
     buf_init(&b, a, NET_MAX_RESPONSE_BYTES);
     if (out)
@@ -320,10 +342,9 @@ void net_handle(const net_t *net, const net_request_t *req, arena_t *a,
     else
         buf_puts(&b, "{}");
     if (b.overflow) {
-        set_error(req, a, resp, out_ct, 500, "InternalServerError",
+        set_error(&r, 500, "InternalServerError",
                   "The response is larger than this server can send.", NULL);
         return;
     }
-    resp->status = 200;
-    set_body(req, a, resp, out_ct, b.ptr, b.len);
+    set_body(&r, is_ok ? 200 : ddb_error_status(err.type), b.ptr, b.len);
 }

@@ -5,7 +5,7 @@
  *     path, headers, body) to one complete response. It does the AWS JSON 1.0
  *     protocol (X-Amz-Target routing, error envelope, x-amz-crc32, gzip,
  *     CORS, health check), SigV4, and calls the engines only through their
- *     doors (ddb_call; sfn_call later). Unit-testable without sockets.
+ *     doors (ddb_call, sfn_call). Unit-testable without sockets.
  *   - net_server_*: the libmicrohttpd glue (http.c) that turns sockets into
  *     net_request_t and net_response_t back into bytes. Replaceable by another
  *     event loop without touching net_handle.
@@ -44,7 +44,7 @@ typedef struct net_creds net_creds_t;
 /* What the handler serves; set up once, shared read-only by all threads. */
 typedef struct net {
     ddb_t *ddb;                 /* borrowed */
-    sfn_t *sfn;                 /* borrowed; may be NULL (API not served yet) */
+    sfn_t *sfn;                 /* borrowed; NULL: AWSStepFunctions.* are unknown */
     const char *region;         /* "us-east-1" */
     const char *account;        /* "123456789012" */
     const net_creds_t *creds;   /* NULL: any well-formed signature is accepted */

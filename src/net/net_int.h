@@ -17,9 +17,10 @@
  *   8. empty body                   -> SerializationException
  *   9. the engine (ddb_call)        -> its response, or its error with the
  *                                      status from ddb_error_status
- * Every response carries x-amzn-RequestId; JSON responses x-amz-crc32 (the
- * CRC32 of the bytes sent, i.e. of the gzipped body when gzipped: that is
- * what the SDKs check). */
+ * Every response carries x-amzn-RequestId; DynamoDB's JSON responses
+ * x-amz-crc32 (the CRC32 of the bytes sent, i.e. of the gzipped body when
+ * gzipped: that is what the SDKs check). Step Functions answers have no CRC
+ * and name their errors com.amazonaws.swf.service.v2.model#<Name>. */
 #ifndef SW_NET_INT_H
 #define SW_NET_INT_H
 
@@ -35,13 +36,13 @@
 /* ------------------------------------------------------------ awsjson.c */
 
 /* The "__type" namespace AWS uses for error `type`: coral's for protocol
- * and authentication errors, coral.validate for ValidationException,
- * DynamoDB's own for the rest. */
-const char *net__error_namespace(const char *type);
+ * and authentication errors, coral.validate for ValidationException, the
+ * service's own (`service_ns`; NULL: DynamoDB's) for the rest. */
+const char *net__error_namespace(const char *service_ns, const char *type);
 /* {"__type":"<ns>#<type>","message":"...", <members of `extra`>} in `a`;
  * no message member when `msg` is NULL; `extra` may be NULL. */
-char *net__error_body(arena_t *a, const char *type, const char *msg, const json_t *extra,
-                      size_t *len);
+char *net__error_body(arena_t *a, const char *service_ns, const char *type, const char *msg,
+                      const json_t *extra, size_t *len);
 /* Case-insensitive header lookup; the first match, or NULL. */
 const net_header_t *net__header_get(const net_request_t *req, const char *name);
 /* True if Accept-Encoding lists gzip with a non-zero q. */

@@ -97,7 +97,8 @@ struct sfn_rule {
     const op_def_t *op;
     const json_t *operand;   /* literal operand (non-Path operators) */
     sfn_path_t *operand_path;
-    int64_t ts_ns;           /* Timestamp* literal, parsed */
+    int64_t ts_secs;         /* Timestamp* literal, parsed: seconds since */
+    int64_t ts_frac_ns;      /* the epoch and nanoseconds (see ts_parse) */
 };
 
 #define SCHEMA "SCHEMA_VALIDATION_FAILED"
@@ -125,7 +126,10 @@ static int64_t days_from_civil(int64_t y, int m, int d) {
     return era * 146097 + doe - 719468;
 }
 
-bool sfn_timestamp_parse(const char *s, size_t len, int64_t *out_ns) {
+/* Parses into whole seconds since the epoch and nanoseconds: years 0000 to
+ * 9999 do not all fit in int64 nanoseconds (1677..2262), so Choice compares
+ * this pair. */
+static bool ts_parse(const char *s, size_t len, int64_t *out_secs, int64_t *out_frac_ns) {
     int y, mo, d, h, mi, sec, oh = 0, om = 0;
     int64_t frac_ns = 0;
     size_t i = 19;
@@ -164,10 +168,31 @@ bool sfn_timestamp_parse(const char *s, size_t len, int64_t *out_ns) {
     }
     if (i != len)
         return false;
-    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
-                   (int64_t)oh * 3600 - (int64_t)om * 60;
-    *out_ns = secs * 1000000000 + frac_ns;
+    *out_secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
+                (int64_t)oh * 3600 - (int64_t)om * 60;
+    *out_frac_ns = frac_ns;
     return true;
+}
+
+bool sfn_timestamp_parse(const char *s, size_t len, int64_t *out_ns) {
+    int64_t secs, frac_ns;
+    if (!ts_parse(s, len, &secs, &frac_ns))
+        return false;
+    /* Outside int64 nanoseconds: saturate (order is kept). */
+    if (secs > INT64_MAX / 1000000000 ||
+        (secs == INT64_MAX / 1000000000 && frac_ns > INT64_MAX % 1000000000))
+        *out_ns = INT64_MAX;
+    else if (secs < INT64_MIN / 1000000000)
+        *out_ns = INT64_MIN;
+    else
+        *out_ns = secs * 1000000000 + frac_ns;
+    return true;
+}
+
+static int ts_cmp(int64_t s1, int64_t f1, int64_t s2, int64_t f2) {
+    if (s1 != s2)
+        return s1 < s2 ? -1 : 1;
+    return f1 < f2 ? -1 : f1 > f2;
 }
 
 /* ---- compile ------------------------------------------------------------ */
@@ -287,7 +312,7 @@ static int compile_rule(arena_t *a, const json_t *j, bool top, int depth,
         ok = json_is_num(opv);
         break;
     case OT_TIMESTAMP:
-        ok = json_is_str(opv) && sfn_timestamp_parse(opv->u.str, opv->len, &r->ts_ns);
+        ok = json_is_str(opv) && ts_parse(opv->u.str, opv->len, &r->ts_secs, &r->ts_frac_ns);
         break;
     default:
         ok = json_is_bool(opv);
@@ -401,7 +426,7 @@ static int eval_cmp(arena_t *a, const sfn_rule_t *r, const json_t *input,
     json_t *v, *w = NULL;
     bool present = sfn_path_eval(a, r->var, input, context, &v);
     bool want = r->operand && r->operand->type == JSON_TRUE;
-    int64_t t1, t2;
+    int64_t t1, t2, f1, f2;
 
     if (d->type == OT_IS_PRESENT) {
         *matched = present == want;
@@ -421,7 +446,7 @@ static int eval_cmp(arena_t *a, const sfn_rule_t *r, const json_t *input,
     case OT_IS_STRING: *matched = json_is_str(v) == want; return 0;
     case OT_IS_BOOLEAN: *matched = json_is_bool(v) == want; return 0;
     case OT_IS_TIMESTAMP:
-        *matched = (json_is_str(v) && sfn_timestamp_parse(v->u.str, v->len, &t1)) == want;
+        *matched = (json_is_str(v) && ts_parse(v->u.str, v->len, &t1, &f1)) == want;
         return 0;
     case OT_STRING:
         *matched = json_is_str(v) && json_is_str(w) && cmp_ok(d->cmp, cmp_str(v, w));
@@ -436,19 +461,20 @@ static int eval_cmp(arena_t *a, const sfn_rule_t *r, const json_t *input,
         *matched = json_is_bool(v) && json_is_bool(w) && v->type == w->type;
         return 0;
     case OT_TIMESTAMP:
-        if (!json_is_str(v) || !sfn_timestamp_parse(v->u.str, v->len, &t1)) {
+        if (!json_is_str(v) || !ts_parse(v->u.str, v->len, &t1, &f1)) {
             *matched = false;
             return 0;
         }
         if (d->is_path) {
-            if (!json_is_str(w) || !sfn_timestamp_parse(w->u.str, w->len, &t2)) {
+            if (!json_is_str(w) || !ts_parse(w->u.str, w->len, &t2, &f2)) {
                 *matched = false;
                 return 0;
             }
         } else {
-            t2 = r->ts_ns;
+            t2 = r->ts_secs;
+            f2 = r->ts_frac_ns;
         }
-        *matched = cmp_ok(d->cmp, t1 < t2 ? -1 : t1 > t2);
+        *matched = cmp_ok(d->cmp, ts_cmp(t1, f1, t2, f2));
         return 0;
     case OT_IS_PRESENT:
         break;

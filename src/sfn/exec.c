@@ -10,6 +10,7 @@
  *
  * Must not hold ASL semantics (step.c does) nor DynamoDB knowledge
  * (tasks.c does). */
+#include <openssl/rand.h>
 #include <string.h>
 #include "sfn/sfn_int.h"
 
@@ -33,6 +34,9 @@ int sfn_open(store_t *store, ddb_t *db, sw_clock_t *clock, sfn_t **out, sw_error
 }
 
 void sfn_close(sfn_t *sf) {
+    if (!sf)
+        return;
+    sfn_stop(sf);
     free(sf);
 }
 
@@ -62,6 +66,28 @@ typedef struct exec {
     frame_t **sleepers;
     size_t n_sleepers, cap_sleepers;
     uint64_t sleep_seq;
+    /* Durable executions (sfn__exec_advance; see sfn_int.h). */
+    bool is_durable;           /* checkpoints, timers, root parks */
+    bool is_ephemeral;         /* EXPRESS: nothing is written */
+    bool is_halted;            /* the record changed under us (stopped) */
+    bool is_parked;            /* the root sleeps on a durable timer */
+    int64_t park_ms;
+    int64_t base_event_id;     /* events before this run (in the store) */
+    int64_t flushed_id;        /* the record's lastEventId as last written */
+    int64_t timer_ms;          /* the record's live timer, -1 = none */
+    int64_t start_ms;
+    const char *type;          /* "STANDARD" / "EXPRESS" */
+    const char *role;
+    store_txn_t *txn;          /* checkpoint pending after a root Task */
+    const char *input_text;    /* the input as the request gave it */
+    /* An activity task posted by this run, written with the checkpoint. */
+    const char *new_token, *new_token_activity;
+    json_t *activity;          /* resume fields of the ACTIVITY phase */
+    const char *drop_token;    /* a timed-out task's token, deleted with the
+                                  checkpoint */
+    bool has_store_error;
+    sw_error_t store_err;
+    frame_t *root;
 } exec_t;
 
 
@@ -82,8 +108,23 @@ static const char *request_id(exec_t *ex) {
     return id;
 }
 
+int64_t sfn__now_ms(sfn_t *sf) {
+    if (sf->clock->is_virtual)
+        return __atomic_load_n(&sf->clock->virtual_now_ms, __ATOMIC_ACQUIRE);
+    return clock_now_ms(sf->clock);
+}
+
+void sfn__sleep_ms(sfn_t *sf, int64_t ms) {
+    if (ms <= 0)
+        return;
+    if (sf->clock->is_virtual)
+        __atomic_add_fetch(&sf->clock->virtual_now_ms, ms, __ATOMIC_ACQ_REL);
+    else
+        clock_sleep_ms(sf->clock, ms);
+}
+
 static int64_t now_ms(exec_t *ex) {
-    return clock_now_ms(ex->sf->clock);
+    return sfn__now_ms(ex->sf);
 }
 
 static const char *iso(exec_t *ex, int64_t ms) {
@@ -93,19 +134,32 @@ static const char *iso(exec_t *ex, int64_t ms) {
 }
 
 /* Sleeps `ms`, but not past the execution's deadline; returns false (and
- * marks the execution timed out) when the deadline cut the sleep short. */
+ * marks the execution timed out) when the deadline cut the sleep short. A
+ * worker's sleep ends early when the workers stop: the run halts, writing
+ * nothing more. */
 static bool ex_sleep(exec_t *ex, int64_t ms) {
+    bool is_cut = false;
     if (ex->deadline_ms) {
         int64_t left = ex->deadline_ms - now_ms(ex);
         if (ms >= left) {
-            if (left > 0)
-                clock_sleep_ms(ex->sf->clock, left);
-            ex->is_timed_out = true;
-            return false;
+            ms = left;
+            is_cut = true;
         }
     }
-    if (ms > 0)
-        clock_sleep_ms(ex->sf->clock, ms);
+    if (ms > 0) {
+        if (ex->is_durable) {
+            if (!sfn__sched_sleep(ex->sf, ms)) {
+                ex->is_halted = true;
+                return false;
+            }
+        } else {
+            sfn__sleep_ms(ex->sf, ms);
+        }
+    }
+    if (is_cut) {
+        ex->is_timed_out = true;
+        return false;
+    }
     return true;
 }
 
@@ -177,75 +231,6 @@ static json_t *d_task(exec_t *ex, const sfn_state_t *st) {
     return d;
 }
 
-/* ---- Persistence ------------------------------------------------------ */
-
-/* Writes the execution record: `state` is the state the execution resumes
- * at with `state_input` (NULL once it has ended), plus every history event
- * not yet written. The record is what a restart resumes from. */
-static int persist(exec_t *ex, store_txn_t *txn, const char *status, const char *state,
-                   const json_t *state_input, sw_error_t *err) {
-    json_t *rec = json_new_obj(ex->a);
-    char *text;
-    json_obj_set(ex->a, rec, "executionArn", jstr(ex, ex->exec_arn));
-    json_obj_set(ex->a, rec, "stateMachineArn", jstr(ex, ex->machine_arn));
-    json_obj_set(ex->a, rec, "name", jstr(ex, ex->name));
-    json_obj_set(ex->a, rec, "status", jstr(ex, status));
-    json_obj_set(ex->a, rec, "startDate", json_obj_get(ex->ctx_execution, "StartTime"));
-    json_obj_set(ex->a, rec, "input", jtext(ex, json_obj_get(ex->ctx_execution, "Input")));
-    if (state)
-        json_obj_set(ex->a, rec, "state", jstr(ex, state));
-    if (state_input)
-        json_obj_set(ex->a, rec, "stateInput", jtext(ex, state_input));
-    if (ex->final) {
-        if (ex->final->output)
-            json_obj_set(ex->a, rec, "output", jtext(ex, ex->final->output));
-        if (ex->final->error)
-            json_obj_set(ex->a, rec, "error", jstr(ex, ex->final->error));
-        if (ex->final->cause)
-            json_obj_set(ex->a, rec, "cause", jstr(ex, ex->final->cause));
-        json_obj_set(ex->a, rec, "stopDate", jstr(ex, iso(ex, ex->final->stop_ms)));
-    }
-    json_obj_set(ex->a, rec, "lastEventId", json_new_num_i64(ex->a, ex->last_event_id));
-    text = json_to_str(ex->a, rec);
-    if (store_put(txn, STORE_EXEC, ex->exec_arn, strlen(ex->exec_arn), text, strlen(text),
-                  err) < 0)
-        return -1;
-    /* History key: execution ARN, NUL, event id (u32 big-endian). */
-    for (; ex->n_flushed < ex->history->len; ex->n_flushed++) {
-        const json_t *e = ex->history->u.items[ex->n_flushed];
-        size_t alen = strlen(ex->exec_arn);
-        unsigned char key[STORE_MAX_KEY];
-        uint32_t id = (uint32_t)(ex->n_flushed + 1);
-        char *etext = json_to_str(ex->a, e);
-        if (alen + 5 > sizeof key)
-            alen = sizeof key - 5;
-        memcpy(key, ex->exec_arn, alen);
-        key[alen] = 0;
-        key[alen + 1] = (unsigned char)(id >> 24);
-        key[alen + 2] = (unsigned char)(id >> 16);
-        key[alen + 3] = (unsigned char)(id >> 8);
-        key[alen + 4] = (unsigned char)id;
-        if (store_put(txn, STORE_HISTORY, key, alen + 5, etext, strlen(etext), err) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* Records the execution in its own transaction (start and end). */
-static int persist_txn(exec_t *ex, const char *status, const char *state,
-                       const json_t *state_input, sw_error_t *err) {
-    store_txn_t *txn;
-    if (!ex->sf->store)
-        return 0;
-    if (store_txn_begin(ex->sf->store, true, &txn, err) < 0)
-        return -1;
-    if (persist(ex, txn, status, state, state_input, err) < 0) {
-        store_txn_abort(txn);
-        return -1;
-    }
-    return store_txn_commit(txn, err);
-}
-
 /* ---- Trace ------------------------------------------------------------ */
 
 /* Appends a row; returns its index (rows move when the array grows). */
@@ -310,6 +295,8 @@ typedef enum frame_phase {
     PH_CHILDREN_DONE,  /* they all finished, or one failed */
     PH_WAIT_DONE,      /* a Wait state's time has come */
     PH_RETRY_DUE,      /* a retry's back-off has passed */
+    PH_ACTIVITY,       /* the root waits for an activity worker */
+    PH_TASK_DONE,      /* f->eff holds the activity's outcome */
     PH_DONE
 } frame_phase_t;
 
@@ -351,6 +338,259 @@ struct frame {
     json_t *output;
     const char *error, *cause;
 };
+
+/* ---- Persistence ------------------------------------------------------ */
+
+/* History key: execution ARN, NUL, event id (u32 big-endian), so one
+ * execution's events are one ordered range. */
+size_t sfn__history_key(const char *arn, int64_t id, unsigned char *key) {
+    size_t alen = strlen(arn);
+    if (alen + 5 > STORE_MAX_KEY)
+        alen = STORE_MAX_KEY - 5;
+    memcpy(key, arn, alen);
+    key[alen] = 0;
+    key[alen + 1] = (unsigned char)(id >> 24);
+    key[alen + 2] = (unsigned char)(id >> 16);
+    key[alen + 3] = (unsigned char)(id >> 8);
+    key[alen + 4] = (unsigned char)id;
+    return alen + 5;
+}
+
+size_t sfn__timer_key(int64_t due_ms, const char *arn, unsigned char *key) {
+    size_t alen = strlen(arn);
+    uint64_t d = (uint64_t)due_ms;
+    for (int i = 0; i < 8; i++)
+        key[i] = (unsigned char)(d >> (56 - 8 * i));
+    if (alen + 8 > STORE_MAX_KEY)
+        alen = STORE_MAX_KEY - 8;
+    memcpy(key + 8, arn, alen);
+    return alen + 8;
+}
+
+/* STORE_TOKENS keys: "t:<token>" and "q:<activity ARN>\0<seq u64 BE>".
+ * Return the length, 0 when it would not fit. */
+static size_t token_key(const char *token, unsigned char *key) {
+    size_t n = strlen(token);
+    if (n + 2 > STORE_MAX_KEY)
+        return 0;
+    memcpy(key, "t:", 2);
+    memcpy(key + 2, token, n);
+    return n + 2;
+}
+
+static size_t queue_key(const char *activity_arn, int64_t seq, unsigned char *key) {
+    size_t n = strlen(activity_arn);
+    if (n + 11 > STORE_MAX_KEY)
+        return 0;
+    memcpy(key, "q:", 2);
+    memcpy(key + 2, activity_arn, n);
+    key[2 + n] = 0;
+    for (int i = 0; i < 8; i++)
+        key[3 + n + (size_t)i] = (unsigned char)((uint64_t)seq >> (56 - 8 * i));
+    return n + 11;
+}
+
+/* Deletes a task token and its queue entry (missing ones are fine). */
+static int drop_token(store_txn_t *txn, arena_t *a, const char *token, sw_error_t *err) {
+    unsigned char key[STORE_MAX_KEY];
+    size_t klen = token_key(token, key);
+    const void *v;
+    size_t len;
+    json_t *t;
+    int64_t seq;
+    sw_error_t perr;
+    if (!klen || !store_get(txn, STORE_TOKENS, key, klen, &v, &len))
+        return 0;
+    t = json_parse(a, v, len, &perr);
+    if (store_del(txn, STORE_TOKENS, key, klen, err) < 0)
+        return -1;
+    if (t && json_num_i64(json_obj_get(t, "queueSeq"), &seq) &&
+        json_obj_get_str(t, "activityArn") &&
+        (klen = queue_key(json_obj_get_str(t, "activityArn"), seq, key)) &&
+        store_del(txn, STORE_TOKENS, key, klen, err) < 0)
+        return -1;
+    return 0;
+}
+
+json_t *sfn__exec_get(store_txn_t *txn, arena_t *a, const char *arn) {
+    const void *v;
+    size_t len;
+    sw_error_t err;
+    if (strlen(arn) > STORE_MAX_KEY - 8 || !store_get(txn, STORE_EXEC, arn, strlen(arn), &v, &len))
+        return NULL;
+    return json_parse(a, v, len, &err);
+}
+
+json_t *sfn__exec_get_def(store_txn_t *txn, arena_t *a, const char *arn) {
+    const void *v;
+    size_t len, alen = strlen(arn);
+    char key[STORE_MAX_KEY];
+    sw_error_t err;
+    if (alen + 4 > sizeof key)
+        return NULL;
+    memcpy(key, arn, alen);
+    memcpy(key + alen, "\0def", 4);
+    if (!store_get(txn, STORE_EXEC, key, alen + 4, &v, &len))
+        return NULL;
+    return json_parse(a, v, len, &err);
+}
+
+/* Where the root frame resumes (see sfn_int.h): `phase` "ENTER" (enter
+ * state root->idx with root->in), "WAIT" or "RETRY" (the root sleeps in
+ * state root->idx). */
+static json_t *resume_json(exec_t *ex, const char *phase) {
+    frame_t *f = ex->root;
+    json_t *r = json_new_obj(ex->a);
+    json_obj_set(ex->a, r, "state", jstr(ex, f->p->states[f->idx].name));
+    json_obj_set(ex->a, r, "input", jtext(ex, f->in));
+    json_obj_set(ex->a, r, "prev", json_new_num_i64(ex->a, f->prev));
+    json_obj_set(ex->a, r, "phase", jstr(ex, phase));
+    if (strcmp(phase, "ENTER") != 0) {
+        const sfn_state_t *st = &f->p->states[f->idx];
+        json_t *counts = json_new_arr(ex->a);
+        for (size_t i = 0; i < st->n_retriers; i++)
+            json_arr_push(ex->a, counts, json_new_num_i64(ex->a, f->retry_counts[i]));
+        json_obj_set(ex->a, r, "enteredId", json_new_num_i64(ex->a, f->entered_id));
+        json_obj_set(ex->a, r, "enteredMs", json_new_num_i64(ex->a, f->entered_ms));
+        json_obj_set(ex->a, r, "retryCounts", counts);
+        json_obj_set(ex->a, r, "nRetries", json_new_num_i64(ex->a, f->n_retries));
+    }
+    for (size_t i = 0; ex->activity && strcmp(phase, "ACTIVITY") == 0 && i < ex->activity->len;
+         i++)
+        json_obj_set(ex->a, r, ex->activity->u.members[i].key, ex->activity->u.members[i].val);
+    return r;
+}
+
+/* Writes the execution record (status, `resume` point or, once ended, the
+ * outcome in ex->final), every history event not yet written and the
+ * timer change (ex->timer_ms -> `timer_ms`; -1 = none). */
+static int persist(exec_t *ex, store_txn_t *txn, const char *status, json_t *resume,
+                   int64_t timer_ms, sw_error_t *err) {
+    json_t *rec = json_new_obj(ex->a);
+    char *text;
+    unsigned char key[STORE_MAX_KEY];
+    json_obj_set(ex->a, rec, "executionArn", jstr(ex, ex->exec_arn));
+    json_obj_set(ex->a, rec, "stateMachineArn", jstr(ex, ex->machine_arn));
+    json_obj_set(ex->a, rec, "name", jstr(ex, ex->name));
+    json_obj_set(ex->a, rec, "type", jstr(ex, ex->type ? ex->type : "STANDARD"));
+    json_obj_set(ex->a, rec, "status", jstr(ex, status));
+    json_obj_set(ex->a, rec, "startMs", json_new_num_i64(ex->a, ex->start_ms));
+    json_obj_set(ex->a, rec, "input",
+                 ex->input_text ? jstr(ex, ex->input_text)
+                                : jtext(ex, json_obj_get(ex->ctx_execution, "Input")));
+    json_obj_set(ex->a, rec, "roleArn", jstr(ex, ex->role));
+    if (resume)
+        json_obj_set(ex->a, rec, "resume", resume);
+    if (timer_ms >= 0)
+        json_obj_set(ex->a, rec, "timerMs", json_new_num_i64(ex->a, timer_ms));
+    if (ex->final) {
+        if (ex->final->output)
+            json_obj_set(ex->a, rec, "output", jtext(ex, ex->final->output));
+        if (ex->final->error)
+            json_obj_set(ex->a, rec, "error", jstr(ex, ex->final->error));
+        if (ex->final->cause)
+            json_obj_set(ex->a, rec, "cause", jstr(ex, ex->final->cause));
+        json_obj_set(ex->a, rec, "stopMs", json_new_num_i64(ex->a, ex->final->stop_ms));
+    }
+    json_obj_set(ex->a, rec, "lastEventId", json_new_num_i64(ex->a, ex->last_event_id));
+    text = json_to_str(ex->a, rec);
+    if (store_put(txn, STORE_EXEC, ex->exec_arn, strlen(ex->exec_arn), text, strlen(text),
+                  err) < 0)
+        return -1;
+    for (; ex->n_flushed < ex->history->len; ex->n_flushed++) {
+        const json_t *e = ex->history->u.items[ex->n_flushed];
+        char *etext = json_to_str(ex->a, e);
+        size_t klen = sfn__history_key(ex->exec_arn,
+                                       ex->base_event_id + (int64_t)ex->n_flushed + 1, key);
+        if (store_put(txn, STORE_HISTORY, key, klen, etext, strlen(etext), err) < 0)
+            return -1;
+    }
+    if (ex->timer_ms != timer_ms) {
+        if (ex->timer_ms >= 0 &&
+            store_del(txn, STORE_TIMERS, key, sfn__timer_key(ex->timer_ms, ex->exec_arn, key),
+                      err) < 0)
+            return -1;
+        if (timer_ms >= 0 &&
+            store_put(txn, STORE_TIMERS, key, sfn__timer_key(timer_ms, ex->exec_arn, key), "W", 1,
+                      err) < 0)
+            return -1;
+    }
+    ex->timer_ms = timer_ms;
+    ex->flushed_id = ex->last_event_id;
+    if (ex->drop_token) {
+        if (drop_token(txn, ex->a, ex->drop_token, err) < 0)
+            return -1;
+        ex->drop_token = NULL;
+    }
+    if (ex->new_token) {
+        /* The task goes on its activity's queue with the checkpoint. */
+        int64_t seq = (int64_t)(((uint64_t)now_ms(ex) << 16) | (rng_next(ex) & 0xffff));
+        json_t *t = json_new_obj(ex->a);
+        char *ttext;
+        size_t qlen = queue_key(ex->new_token_activity, seq, key);
+        if (!qlen)
+            return sw_error_set(err, "InvalidArn", "Invalid Arn: 'Invalid ARN: %s'",
+                                ex->new_token_activity);
+        if (store_put(txn, STORE_TOKENS, key, qlen, ex->new_token, strlen(ex->new_token),
+                      err) < 0)
+            return -1;
+        json_obj_set(ex->a, t, "executionArn", jstr(ex, ex->exec_arn));
+        json_obj_set(ex->a, t, "activityArn", jstr(ex, ex->new_token_activity));
+        json_obj_set(ex->a, t, "queueSeq", json_new_num_i64(ex->a, seq));
+        ttext = json_to_str(ex->a, t);
+        if (store_put(txn, STORE_TOKENS, key, token_key(ex->new_token, key), ttext,
+                      strlen(ttext), err) < 0)
+            return -1;
+        ex->new_token = NULL;
+    }
+    return 0;
+}
+
+/* Durable runs: true while the stored record is still the one this run
+ * continues (RUNNING, nothing written since); StopExecution ends it. */
+static bool record_is_ours(exec_t *ex, store_txn_t *txn) {
+    json_t *rec = sfn__exec_get(txn, ex->a, ex->exec_arn);
+    int64_t last = -1;
+    const char *status = json_obj_get_str(rec, "status");
+    return status && strcmp(status, "RUNNING") == 0 &&
+           json_num_i64(json_obj_get(rec, "lastEventId"), &last) && last == ex->flushed_id;
+}
+
+/* Records the execution in its own transaction, or in the one a top-level
+ * Task left open (durable runs). A durable run whose record changed under
+ * it stops (is_halted) and writes nothing. */
+static int persist_txn(exec_t *ex, const char *status, json_t *resume, int64_t timer_ms,
+                       sw_error_t *err) {
+    store_txn_t *txn = ex->txn;
+    ex->txn = NULL;
+    if (!ex->sf->store || ex->is_ephemeral) {
+        if (txn)
+            store_txn_abort(txn);
+        return 0;
+    }
+    if (!txn && store_txn_begin(ex->sf->store, true, &txn, err) < 0)
+        return -1;
+    if (ex->is_durable && !record_is_ours(ex, txn)) {
+        store_txn_abort(txn);
+        ex->is_halted = true;
+        return 0;
+    }
+    if (persist(ex, txn, status, resume, timer_ms, err) < 0) {
+        store_txn_abort(txn);
+        return -1;
+    }
+    return store_txn_commit(txn, err);
+}
+
+/* A resume point at state `state` with `input` (start of a run). */
+static json_t *resume_enter(exec_t *ex, const char *state, const json_t *input) {
+    json_t *r = json_new_obj(ex->a);
+    json_obj_set(ex->a, r, "state", jstr(ex, state));
+    json_obj_set(ex->a, r, "input", jtext(ex, input));
+    json_obj_set(ex->a, r, "prev", json_new_num_i64(ex->a, 0));
+    json_obj_set(ex->a, r, "phase", jstr(ex, "ENTER"));
+    return r;
+}
 
 static void make_ready(exec_t *ex, frame_t *f) {
     f->next_ready = NULL;
@@ -509,8 +749,11 @@ static void start_children(exec_t *ex, frame_t *f, size_t n, size_t max_running)
 
 /* Runs a Task's integration; on success turns the result into the state's
  * transition (sfn__step_result). Returns the effects in *eff. */
-static void do_task(exec_t *ex, const sfn_program_t *p, int idx, const json_t *input,
-                    const json_t *ctx, int64_t *prev, size_t row, sfn_effects_t *eff) {
+static void do_task(exec_t *ex, frame_t *f, size_t row, sfn_effects_t *eff) {
+    const sfn_program_t *p = f->p;
+    int idx = f->idx;
+    const json_t *input = f->in, *ctx = f->ctx;
+    int64_t *prev = &f->prev;
     const sfn_state_t *st = &p->states[idx];
     sfn_task_outcome_t o;
     store_txn_t *txn = NULL;
@@ -523,9 +766,26 @@ static void do_task(exec_t *ex, const sfn_program_t *p, int idx, const json_t *i
     ev_add(ex, prev, "TaskScheduled", "taskScheduledEventDetails", d);
     ev_add(ex, prev, "TaskStarted", "taskStartedEventDetails", d_task(ex, st));
 
-    if (ex->sf->store && ex->sf->db &&
-        store_txn_begin(ex->sf->store, true, &txn, &err) < 0)
+    /* A durable run commits a top-level Task's write with the checkpoint
+     * that follows it; Tasks of branches and iterations commit alone. */
+    if (ex->txn) {
+        /* A retry without back-off: the checkpoint still pending is this
+         * attempt's transaction too (one write transaction per thread). */
+        txn = ex->txn;
+        ex->txn = NULL;
+    } else if (ex->sf->store && ex->sf->db && !ex->is_ephemeral &&
+               (!ex->is_durable || !f->parent) &&
+               store_txn_begin(ex->sf->store, true, &txn, &err) < 0) {
         txn = NULL;
+    } else if (txn && ex->is_durable && !record_is_ours(ex, txn)) {
+        store_txn_abort(txn);
+        ex->is_halted = true;
+        eff->kind = SFN_EFF_FAIL;
+        eff->error = "States.Runtime";
+        eff->cause = "The execution was stopped.";
+        eff->result = eff->error;
+        return;
+    }
     sfn__task_run(ex->a, ex->sf->db, txn, st, eff->task_params, request_id(ex), now_ms(ex),
                   &o);
     ex->steps[row].ddb_response = o.ddb_response;
@@ -545,12 +805,18 @@ static void do_task(exec_t *ex, const sfn_program_t *p, int idx, const json_t *i
         eff->cause = o.cause;
         eff->result = o.error;
     }
+    if (txn && ex->is_durable) {
+        ex->txn = txn;
+        return;
+    }
     if (txn) {
         /* The DynamoDB write and the transition it leads to commit
          * together: a crash never applies the write twice nor loses it. */
         bool is_moving = eff->kind == SFN_EFF_TRANSITION && eff->next >= 0;
-        int rc = persist(ex, txn, "RUNNING", is_moving ? p->states[eff->next].name : st->name,
-                         is_moving ? eff->output : input, &err);
+        int rc = persist(ex, txn, "RUNNING",
+                         resume_enter(ex, is_moving ? p->states[eff->next].name : st->name,
+                                      is_moving ? eff->output : input),
+                         -1, &err);
         if (rc < 0)
             store_txn_abort(txn);
         else
@@ -597,6 +863,70 @@ static bool enter_state(exec_t *ex, frame_t *f) {
     return true;
 }
 
+/* A random task token (hex; AWS's tokens are opaque strings). */
+static const char *new_task_token(exec_t *ex) {
+    unsigned char b[48];
+    char *t = arena_alloc(ex->a, sizeof b * 2 + 1);
+    if (RAND_bytes(b, sizeof b) != 1)
+        SW_BUG("RAND_bytes failed");
+    for (size_t i = 0; i < sizeof b; i++)
+        snprintf(t + 2 * i, 3, "%02x", b[i]);
+    return t;
+}
+
+/* An activity Task: posts the task for GetActivityTask and parks the
+ * execution until SendTaskSuccess / SendTaskFailure (or a timeout). Only
+ * durable top-level Tasks can wait so; elsewhere it is a run-time error.
+ * Returns true when f->eff is ready (the failure), false when parked. */
+static bool schedule_activity(exec_t *ex, frame_t *f) {
+    const sfn_state_t *st = &f->p->states[f->idx];
+    json_t *d;
+    int64_t now = now_ms(ex), due = -1;
+    if (!ex->is_durable || f->parent) {
+        f->eff.kind = SFN_EFF_FAIL;
+        f->eff.error = "States.Runtime";
+        f->eff.cause = ex->is_durable
+                           ? "Activity tasks inside Parallel branches and Map iterations are "
+                             "not supported by stepwise yet."
+                           : "Activity tasks need background executions (stepwise serve).";
+        f->eff.result = f->eff.error;
+        return true;
+    }
+    d = json_new_obj(ex->a);
+    json_obj_set(ex->a, d, "resource", jstr(ex, st->task_action));
+    json_obj_set(ex->a, d, "input", jtext(ex, f->eff.task_params));
+    json_obj_set(ex->a, d, "inputDetails", truncated_false(ex));
+    if (st->timeout_s)
+        json_obj_set(ex->a, d, "timeoutInSeconds", json_new_num_i64(ex->a, st->timeout_s));
+    if (st->heartbeat_s)
+        json_obj_set(ex->a, d, "heartbeatInSeconds", json_new_num_i64(ex->a, st->heartbeat_s));
+    ev_add(ex, &f->prev, "ActivityScheduled", "activityScheduledEventDetails", d);
+    ex->new_token = new_task_token(ex);
+    ex->new_token_activity = st->task_action;
+    ex->activity = json_new_obj(ex->a);
+    json_obj_set(ex->a, ex->activity, "token", jstr(ex, ex->new_token));
+    json_obj_set(ex->a, ex->activity, "taskInput", jtext(ex, f->eff.task_params));
+    if (st->timeout_s) {
+        due = now + st->timeout_s * 1000;
+        json_obj_set(ex->a, ex->activity, "timeoutAtMs", json_new_num_i64(ex->a, due));
+    }
+    if (st->heartbeat_s) {
+        json_obj_set(ex->a, ex->activity, "heartbeatMs",
+                     json_new_num_i64(ex->a, st->heartbeat_s * 1000));
+        if (due < 0 || now + st->heartbeat_s * 1000 < due)
+            due = now + st->heartbeat_s * 1000;
+    }
+    if (ex->deadline_ms) {
+        json_obj_set(ex->a, ex->activity, "deadlineMs", json_new_num_i64(ex->a, ex->deadline_ms));
+        if (due < 0 || ex->deadline_ms < due)
+            due = ex->deadline_ms;
+    }
+    f->phase = PH_ACTIVITY;
+    ex->is_parked = true;
+    ex->park_ms = due;
+    return false;
+}
+
 /* PH_ATTEMPT: runs the state once. Returns true when f->eff is ready to be
  * handled, false when the frame blocked (Wait, children). */
 static bool attempt(exec_t *ex, frame_t *f) {
@@ -607,7 +937,9 @@ static bool attempt(exec_t *ex, frame_t *f) {
     sfn__step_enter(ex->a, f->p, f->idx, f->in, f->ctx, now_ms(ex), &f->eff);
     switch (f->eff.kind) {
     case SFN_EFF_TASK:
-        do_task(ex, f->p, f->idx, f->in, f->ctx, &f->prev, f->row, &f->eff);
+        if (st->task_kind == SFN_TASK_ACTIVITY)
+            return schedule_activity(ex, f);
+        do_task(ex, f, f->row, &f->eff);
         return true;
     case SFN_EFF_PARALLEL:
         f->started_id = ev_add(ex, &f->prev, "ParallelStateStarted", NULL, NULL);
@@ -745,11 +1077,27 @@ static bool handle_effect(exec_t *ex, frame_t *f) {
     return true;
 }
 
+/* persist_txn for the frame loop: a store failure halts the run (the
+ * worker retries it from its last checkpoint later). */
+static void checkpoint(exec_t *ex, const char *status, json_t *resume, int64_t timer_ms) {
+    if (persist_txn(ex, status, resume, timer_ms, &ex->store_err) < 0) {
+        ex->has_store_error = true;
+        ex->is_halted = true;
+    }
+}
+
 /* Advances frame `f` until it blocks or finishes. */
 static void frame_step(exec_t *ex, frame_t *f) {
     for (;;) {
         switch (f->phase) {
         case PH_ENTER:
+            if (ex->txn && f == ex->root && f->idx >= 0) {
+                /* A top-level Task's write, its events and the move to
+                 * the next state commit together. */
+                checkpoint(ex, "RUNNING", resume_json(ex, "ENTER"), -1);
+                if (ex->is_halted)
+                    return;
+            }
             if (!enter_state(ex, f))
                 return;
             f->phase = PH_ATTEMPT;
@@ -767,11 +1115,14 @@ static void frame_step(exec_t *ex, frame_t *f) {
         case PH_WAIT_DONE:
             f->eff.kind = SFN_EFF_TRANSITION;
             break;
+        case PH_TASK_DONE:
+            break;
+        case PH_ACTIVITY:
         case PH_CHILDREN:
         case PH_DONE:
             return;
         }
-        if (ex->is_timed_out || !handle_effect(ex, f))
+        if (ex->is_timed_out || ex->is_halted || !handle_effect(ex, f))
             return;
     }
 }
@@ -779,7 +1130,7 @@ static void frame_step(exec_t *ex, frame_t *f) {
 /* Runs frames until the root finishes or the execution times out. */
 static void run_frames(exec_t *ex, frame_t *root) {
     make_ready(ex, root);
-    while (root->phase != PH_DONE && !ex->is_timed_out) {
+    while (root->phase != PH_DONE && !ex->is_timed_out && !ex->is_halted && !ex->is_parked) {
         frame_t *f = pop_ready(ex);
         size_t best = SIZE_MAX;
         if (f) {
@@ -803,6 +1154,15 @@ static void run_frames(exec_t *ex, frame_t *root) {
         if (best == SIZE_MAX)
             SW_BUG("execution has no runnable frame");
         f = ex->sleepers[best];
+        if (ex->is_durable && f == root && f->wake_ms > now_ms(ex)) {
+            /* Only the root waits: park it on a durable timer instead of
+             * holding this thread (the deadline, if sooner, wakes it). */
+            ex->is_parked = true;
+            ex->park_ms = f->wake_ms;
+            if (ex->deadline_ms && ex->deadline_ms < ex->park_ms)
+                ex->park_ms = ex->deadline_ms;
+            break;
+        }
         ex->sleepers[best] = ex->sleepers[--ex->n_sleepers];
         if (f->wake_ms > now_ms(ex) && !ex_sleep(ex, f->wake_ms - now_ms(ex)))
             break;
@@ -810,16 +1170,102 @@ static void run_frames(exec_t *ex, frame_t *root) {
     }
 }
 
-/* ---- sfn_run ---------------------------------------------------------- */
+/* ---- Runs ------------------------------------------------------------- */
 
-int sfn_run_with(sfn_t *sf, const json_t *definition, const json_t *input,
-                 const sfn_run_opts_t *opts, arena_t *a, sfn_run_result_t *out,
-                 sw_error_t *err) {
+/* Sets up `ex` for execution `name` (NULL: a generated UUID) of machine
+ * `machine` with `input`; ex->exec_arn defaults to the STANDARD ARN. */
+static void ex_init(exec_t *ex, sfn_t *sf, arena_t *a, const char *machine, const char *name,
+                    const json_t *input, const char *role, int64_t start_ms) {
+    memset(ex, 0, sizeof *ex);
+    ex->sf = sf;
+    ex->a = a;
+    ex->start_ms = start_ms;
+    ex->timer_ms = -1;
+    ex->role = role;
+    /* Runs may come from several threads (the server): count atomically. */
+    ex->rng = (uint64_t)start_ms * 0x9E3779B97F4A7C15ull +
+              __atomic_add_fetch(&sf->n_runs, 1, __ATOMIC_RELAXED) * 0xBF58476D1CE4E5B9ull;
+    if (!ex->rng)
+        ex->rng = 1;
+    if (name)
+        ex->name = name;
+    else {
+        /* A UUID-shaped default name, as the console generates. */
+        uint64_t x = rng_next(ex), y = rng_next(ex);
+        ex->name = arena_sprintf(a, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(x >> 32),
+                                 (unsigned)(x >> 16) & 0xffff, (unsigned)x & 0xfff,
+                                 (unsigned)(0x8000 | ((y >> 48) & 0x3fff)),
+                                 (unsigned long long)(y & 0xffffffffffffull));
+    }
+    ex->machine_arn = arena_sprintf(a, SFN_ARN_PREFIX "stateMachine:%s", machine);
+    ex->exec_arn = arena_sprintf(a, SFN_ARN_PREFIX "execution:%s:%s", machine, ex->name);
+    ex->history = json_new_arr(a);
+    ex->ctx_execution = json_new_obj(a);
+    json_obj_set(a, ex->ctx_execution, "Id", json_new_strz(a, ex->exec_arn));
+    json_obj_set(a, ex->ctx_execution, "Input", (json_t *)input);
+    json_obj_set(a, ex->ctx_execution, "StartTime", json_new_strz(a, iso(ex, start_ms)));
+    json_obj_set(a, ex->ctx_execution, "Name", json_new_strz(a, ex->name));
+    json_obj_set(a, ex->ctx_execution, "RoleArn", json_new_strz(a, role));
+    json_obj_set(a, ex->ctx_execution, "RedriveCount", json_new_num_i64(a, 0));
+    ex->ctx_machine = json_new_obj(a);
+    json_obj_set(a, ex->ctx_machine, "Id", json_new_strz(a, ex->machine_arn));
+    json_obj_set(a, ex->ctx_machine, "Name", json_new_strz(a, machine));
+}
+
+static void set_exec_arn(exec_t *ex, const char *arn) {
+    ex->exec_arn = arn;
+    json_obj_set(ex->a, ex->ctx_execution, "Id", json_new_strz(ex->a, arn));
+}
+
+static void ev_started(exec_t *ex, const json_t *input) {
+    json_t *d = json_new_obj(ex->a);
+    json_obj_set(ex->a, d, "input",
+                 ex->input_text ? jstr(ex, ex->input_text) : jtext(ex, input));
+    json_obj_set(ex->a, d, "inputDetails", truncated_false(ex));
+    json_obj_set(ex->a, d, "roleArn", jstr(ex, ex->role));
+    ev_add(ex, NULL, "ExecutionStarted", "executionStartedEventDetails", d);
+}
+
+/* The execution's end: its last event and the outcome in *out. */
+static void finish(exec_t *ex, sfn_run_result_t *out) {
+    frame_t *root = ex->root;
+    int64_t prev = ex->last_event_id;
+    json_t *d;
+    memset(out, 0, sizeof *out);
+    if (ex->is_timed_out) {
+        out->status = "TIMED_OUT";
+        out->error = "States.Timeout";
+        ev_add(ex, &prev, "ExecutionTimedOut", "executionTimedOutEventDetails",
+               d_error(ex, out->error, NULL));
+    } else if (root->is_ok) {
+        out->status = "SUCCEEDED";
+        out->output = root->output;
+        d = json_new_obj(ex->a);
+        json_obj_set(ex->a, d, "output", jtext(ex, root->output));
+        json_obj_set(ex->a, d, "outputDetails", truncated_false(ex));
+        ev_add(ex, &prev, "ExecutionSucceeded", "executionSucceededEventDetails", d);
+    } else {
+        out->status = "FAILED";
+        out->error = root->error;
+        out->cause = root->cause;
+        ev_add(ex, &prev, "ExecutionFailed", "executionFailedEventDetails",
+               d_error(ex, root->error, root->cause));
+    }
+    out->history = ex->history;
+    out->steps = ex->steps;
+    out->n_steps = ex->n_steps;
+    out->execution_arn = ex->exec_arn;
+    out->state_machine_arn = ex->machine_arn;
+    out->start_ms = ex->start_ms;
+    out->stop_ms = now_ms(ex);
+}
+
+/* One execution to its end in the calling thread (sfn_run, EXPRESS). */
+static int run_inline(sfn_t *sf, const json_t *definition, const json_t *input,
+                      const sfn_run_opts_t *opts, const char *exec_arn, const char *input_text,
+                      bool is_ephemeral, arena_t *a, sfn_run_result_t *out, sw_error_t *err) {
     exec_t ex;
     sfn_program_t *prog;
-    frame_t *root;
-    int64_t start_ms, prev = 0;
-    json_t *d;
     const char *machine = opts && opts->machine_name ? opts->machine_name : "stepwise";
     const char *role = opts && opts->role_arn
                            ? opts->role_arn
@@ -829,88 +1275,32 @@ int sfn_run_with(sfn_t *sf, const json_t *definition, const json_t *input,
         return -1;
     if (!input)
         input = json_new_obj(a);
-
-    memset(&ex, 0, sizeof ex);
-    ex.sf = sf;
-    ex.a = a;
-    start_ms = clock_now_ms(sf->clock);
-    /* Runs may come from several threads (the server): count atomically. */
-    ex.rng = (uint64_t)start_ms * 0x9E3779B97F4A7C15ull +
-             __atomic_add_fetch(&sf->n_runs, 1, __ATOMIC_RELAXED) * 0xBF58476D1CE4E5B9ull;
-    if (!ex.rng)
-        ex.rng = 1;
-    if (opts && opts->name)
-        ex.name = opts->name;
-    else {
-        /* A UUID-shaped default name, as the console generates. */
-        uint64_t x = rng_next(&ex), y = rng_next(&ex);
-        ex.name = arena_sprintf(a, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(x >> 32),
-                                (unsigned)(x >> 16) & 0xffff, (unsigned)x & 0xfff,
-                                (unsigned)(0x8000 | ((y >> 48) & 0x3fff)),
-                                (unsigned long long)(y & 0xffffffffffffull));
-    }
-    ex.machine_arn =
-        arena_sprintf(a, "arn:aws:states:%s:%s:stateMachine:%s", SFN_REGION, SFN_ACCOUNT, machine);
-    ex.exec_arn = arena_sprintf(a, "arn:aws:states:%s:%s:execution:%s:%s", SFN_REGION,
-                                SFN_ACCOUNT, machine, ex.name);
-    ex.history = json_new_arr(a);
+    ex_init(&ex, sf, a, machine, opts ? opts->name : NULL, input, role, sfn__now_ms(sf));
+    if (exec_arn)
+        set_exec_arn(&ex, exec_arn);
+    ex.is_ephemeral = is_ephemeral;
+    ex.input_text = input_text;
+    ex.type = is_ephemeral ? "EXPRESS" : "STANDARD";
     if (prog->timeout_s)
-        ex.deadline_ms = start_ms + prog->timeout_s * 1000;
-
-    ex.ctx_execution = json_new_obj(a);
-    json_obj_set(a, ex.ctx_execution, "Id", json_new_strz(a, ex.exec_arn));
-    json_obj_set(a, ex.ctx_execution, "Input", (json_t *)input);
-    json_obj_set(a, ex.ctx_execution, "StartTime", json_new_strz(a, iso(&ex, start_ms)));
-    json_obj_set(a, ex.ctx_execution, "Name", json_new_strz(a, ex.name));
-    json_obj_set(a, ex.ctx_execution, "RoleArn", json_new_strz(a, role));
-    json_obj_set(a, ex.ctx_execution, "RedriveCount", json_new_num_i64(a, 0));
-    ex.ctx_machine = json_new_obj(a);
-    json_obj_set(a, ex.ctx_machine, "Id", json_new_strz(a, ex.machine_arn));
-    json_obj_set(a, ex.ctx_machine, "Name", json_new_strz(a, machine));
-
-    d = json_new_obj(a);
-    json_obj_set(a, d, "input", jtext(&ex, input));
-    json_obj_set(a, d, "inputDetails", truncated_false(&ex));
-    json_obj_set(a, d, "roleArn", json_new_strz(a, role));
-    ev_add(&ex, &prev, "ExecutionStarted", "executionStartedEventDetails", d);
-    prev = 0; /* AWS: the first state's entry points at event 0 */
-    if (persist_txn(&ex, "RUNNING", prog->states[prog->start].name, input, err) < 0)
+        ex.deadline_ms = ex.start_ms + prog->timeout_s * 1000;
+    ev_started(&ex, input);
+    if (persist_txn(&ex, "RUNNING", resume_enter(&ex, prog->states[prog->start].name, input), -1,
+                    err) < 0)
         return -1;
-
-    root = frame_new(&ex, prog, NULL, 0, (json_t *)input, prev);
-    run_frames(&ex, root);
-    prev = ex.last_event_id;
-    if (ex.is_timed_out) {
-        out->status = "TIMED_OUT";
-        out->error = "States.Timeout";
-        out->cause = NULL;
-        ev_add(&ex, &prev, "ExecutionTimedOut", "executionTimedOutEventDetails",
-               d_error(&ex, out->error, NULL));
-    } else if (root->is_ok) {
-        out->status = "SUCCEEDED";
-        out->output = root->output;
-        d = json_new_obj(a);
-        json_obj_set(a, d, "output", jtext(&ex, root->output));
-        json_obj_set(a, d, "outputDetails", truncated_false(&ex));
-        ev_add(&ex, &prev, "ExecutionSucceeded", "executionSucceededEventDetails", d);
-    } else {
-        out->status = "FAILED";
-        out->error = root->error;
-        out->cause = root->cause;
-        ev_add(&ex, &prev, "ExecutionFailed", "executionFailedEventDetails",
-               d_error(&ex, root->error, root->cause));
-    }
-    out->history = ex.history;
-    out->steps = ex.steps;
-    out->n_steps = ex.n_steps;
-    out->execution_arn = ex.exec_arn;
-    out->state_machine_arn = ex.machine_arn;
-    out->start_ms = start_ms;
-    out->stop_ms = now_ms(&ex);
+    /* AWS: the first state's entry points at event 0. */
+    ex.root = frame_new(&ex, prog, NULL, 0, (json_t *)input, 0);
+    run_frames(&ex, ex.root);
+    finish(&ex, out);
     ex.final = out;
-    if (persist_txn(&ex, out->status, NULL, NULL, err) < 0)
+    if (persist_txn(&ex, out->status, NULL, -1, err) < 0)
         return -1;
     return 0;
+}
+
+int sfn_run_with(sfn_t *sf, const json_t *definition, const json_t *input,
+                 const sfn_run_opts_t *opts, arena_t *a, sfn_run_result_t *out,
+                 sw_error_t *err) {
+    return run_inline(sf, definition, input, opts, NULL, NULL, false, a, out, err);
 }
 
 int sfn_run(sfn_t *sf, const json_t *definition, const json_t *input, const char *name,
@@ -919,4 +1309,617 @@ int sfn_run(sfn_t *sf, const json_t *definition, const json_t *input, const char
     memset(&opts, 0, sizeof opts);
     opts.name = name;
     return sfn_run_with(sf, definition, input, &opts, a, out, err);
+}
+
+/* ---- Durable executions (the API and the workers) --------------------- */
+
+static json_t *resp_started(arena_t *a, const char *arn, int64_t start_ms) {
+    json_t *out = json_new_obj(a);
+    json_obj_set(a, out, "executionArn", json_new_strz(a, arn));
+    json_obj_set(a, out, "startDate", sfn__epoch_json(a, start_ms));
+    return out;
+}
+
+/* EXPRESS: runs in the calling thread and keeps nothing. */
+static int start_express(sfn_t *sf, arena_t *a, const json_t *machine, const json_t *def,
+                         const char *name, const char *input_text, const json_t *input,
+                         bool is_sync, json_t **resp, sw_error_t *err) {
+    sfn_run_opts_t opts;
+    sfn_run_result_t r;
+    const char *mname = json_obj_get_str(machine, "name");
+    const char *arn;
+    json_t *out;
+    int64_t billed;
+    memset(&opts, 0, sizeof opts);
+    opts.name = name;
+    opts.machine_name = mname;
+    opts.role_arn = json_obj_get_str(machine, "roleArn");
+    {
+        /* Express ARNs carry a unique id after the name. */
+        uint64_t x = (uint64_t)sfn__now_ms(sf) * 0x9E3779B97F4A7C15ull ^
+                     __atomic_add_fetch(&sf->n_runs, 1, __ATOMIC_RELAXED) * 0xD6E8FEB86659FD93ull;
+        arn = arena_sprintf(a, SFN_ARN_PREFIX "express:%s:%s:%08x-%04x-4%03x-%04x-%012llx", mname,
+                            name, (unsigned)(x >> 32), (unsigned)(x >> 16) & 0xffff,
+                            (unsigned)x & 0xfff, (unsigned)(0x8000 | ((x >> 7) & 0x3fff)),
+                            (unsigned long long)((x * 0x2545F4914F6CDD1Dull) & 0xffffffffffffull));
+    }
+    if (run_inline(sf, def, input, &opts, arn, input_text, true, a, &r, err) < 0)
+        return -1;
+    if (!is_sync) {
+        *resp = resp_started(a, arn, r.start_ms);
+        return 0;
+    }
+    out = json_new_obj(a);
+    json_obj_set(a, out, "executionArn", json_new_strz(a, arn));
+    json_obj_set(a, out, "stateMachineArn", json_obj_get(machine, "stateMachineArn"));
+    json_obj_set(a, out, "name", json_new_strz(a, name));
+    json_obj_set(a, out, "startDate", sfn__epoch_json(a, r.start_ms));
+    json_obj_set(a, out, "stopDate", sfn__epoch_json(a, r.stop_ms));
+    json_obj_set(a, out, "status", json_new_strz(a, r.status));
+    {
+        json_t *inc = json_new_obj(a);
+        json_obj_set(a, inc, "included", json_new_bool(a, true));
+        json_obj_set(a, out, "input", json_new_strz(a, input_text));
+        json_obj_set(a, out, "inputDetails", inc);
+        if (r.output) {
+            json_obj_set(a, out, "output", json_new_strz(a, json_to_str(a, r.output)));
+            json_obj_set(a, out, "outputDetails", inc);
+        }
+    }
+    if (r.error)
+        json_obj_set(a, out, "error", json_new_strz(a, r.error));
+    if (r.cause)
+        json_obj_set(a, out, "cause", json_new_strz(a, r.cause));
+    {
+        /* AWS bills Express in 100 ms increments at 64 MB minimum. */
+        json_t *b = json_new_obj(a);
+        billed = r.stop_ms - r.start_ms;
+        billed = billed < 100 ? 100 : (billed + 99) / 100 * 100;
+        json_obj_set(a, b, "billedMemoryUsedInMB", json_new_num_i64(a, 64));
+        json_obj_set(a, b, "billedDurationInMilliseconds", json_new_num_i64(a, billed));
+        json_obj_set(a, out, "billingDetails", b);
+    }
+    *resp = out;
+    return 0;
+}
+
+int sfn__exec_start(sfn_t *sf, arena_t *a, const json_t *machine, const char *name,
+                    const char *input_text, const json_t *input, bool is_sync, json_t **resp,
+                    sw_error_t *err) {
+    const char *mname = json_obj_get_str(machine, "name");
+    const char *def_text = json_obj_get_str(machine, "definition");
+    const char *type = json_obj_get_str(machine, "type");
+    sw_error_t perr;
+    json_t *def = json_parse(a, def_text, strlen(def_text), &perr), *existing, *snap;
+    sfn_program_t *prog;
+    exec_t ex;
+    store_txn_t *txn;
+    char key[STORE_MAX_KEY];
+    size_t alen;
+    char *snap_text;
+    int64_t ms = 0;
+    if (!def || sfn__program_compile(a, def, &prog, err) < 0)
+        return sw_error_set(err, "InternalServerError", "the stored definition is invalid");
+    if (strcmp(type, "EXPRESS") == 0)
+        return start_express(sf, a, machine, def, name, input_text, input, is_sync, resp, err);
+
+    ex_init(&ex, sf, a, mname, name, input, json_obj_get_str(machine, "roleArn"),
+            sfn__now_ms(sf));
+    ex.is_durable = true;
+    ex.input_text = input_text;
+    ex.type = "STANDARD";
+    if (store_txn_begin(sf->store, true, &txn, err) < 0)
+        return -1;
+    existing = sfn__exec_get(txn, a, ex.exec_arn);
+    if (existing) {
+        /* AWS: the same name and input while the execution is open is a
+         * success returning the original; anything else is a conflict. */
+        const char *status = json_obj_get_str(existing, "status");
+        const char *old_input = json_obj_get_str(existing, "input");
+        store_txn_abort(txn);
+        if (strcmp(status, "RUNNING") != 0 || !old_input || strcmp(old_input, input_text) != 0)
+            return sw_error_set(err, "ExecutionAlreadyExists", "Execution Already Exists: '%s'",
+                                ex.exec_arn);
+        json_num_i64(json_obj_get(existing, "startMs"), &ms);
+        *resp = resp_started(a, ex.exec_arn, ms);
+        return 0;
+    }
+    ev_started(&ex, input);
+    if (persist(&ex, txn, "RUNNING", resume_enter(&ex, prog->states[prog->start].name, input), -1,
+                err) < 0)
+        goto out_abort_txn;
+    /* The definition this execution runs, whatever happens to the machine. */
+    snap = json_new_obj(a);
+    json_obj_set(a, snap, "name", json_obj_get(machine, "name"));
+    json_obj_set(a, snap, "definition", json_obj_get(machine, "definition"));
+    json_obj_set(a, snap, "roleArn", json_obj_get(machine, "roleArn"));
+    json_obj_set(a, snap, "loggingConfiguration", json_obj_get(machine, "loggingConfiguration"));
+    json_obj_set(a, snap, "tracingConfiguration", json_obj_get(machine, "tracingConfiguration"));
+    json_obj_set(a, snap, "updateMs",
+                 json_obj_get(machine, json_obj_get(machine, "updateMs") ? "updateMs"
+                                                                         : "creationMs"));
+    if (json_obj_get(machine, "revisionId"))
+        json_obj_set(a, snap, "revisionId", json_obj_get(machine, "revisionId"));
+    snap_text = json_to_str(a, snap);
+    alen = strlen(ex.exec_arn);
+    if (alen + 4 > sizeof key) {
+        sw_error_set(err, "InvalidArn", "Invalid Arn: 'Invalid ARN: %s'", ex.exec_arn);
+        goto out_abort_txn;
+    }
+    memcpy(key, ex.exec_arn, alen);
+    memcpy(key + alen, "\0def", 4);
+    if (store_put(txn, STORE_EXEC, key, alen + 4, snap_text, strlen(snap_text), err) < 0)
+        goto out_abort_txn;
+    if (store_txn_commit(txn, err) < 0)
+        return -1;
+    *resp = resp_started(a, ex.exec_arn, ex.start_ms);
+    return 0;
+
+out_abort_txn:
+    store_txn_abort(txn);
+    return -1;
+}
+
+static int del_timer(sfn_t *sf, int64_t due_ms, const char *arn, sw_error_t *err) {
+    store_txn_t *txn;
+    unsigned char key[STORE_MAX_KEY];
+    if (store_txn_begin(sf->store, true, &txn, err) < 0)
+        return -1;
+    if (store_del(txn, STORE_TIMERS, key, sfn__timer_key(due_ms, arn, key), err) < 0) {
+        store_txn_abort(txn);
+        return -1;
+    }
+    return store_txn_commit(txn, err);
+}
+
+/* Rebuilds the root frame from the record's resume point. */
+static int resume_root(exec_t *ex, const sfn_program_t *prog, const json_t *resume,
+                       sw_error_t *err) {
+    const char *state = json_obj_get_str(resume, "state");
+    const char *phase = json_obj_get_str(resume, "phase");
+    const char *in_text = json_obj_get_str(resume, "input");
+    int idx = state ? sfn__program_find(prog, state) : -1;
+    int64_t prev = 0;
+    json_t *in;
+    frame_t *f;
+    if (idx < 0 || !phase || !in_text ||
+        !(in = json_parse(ex->a, in_text, strlen(in_text), err)))
+        return sw_error_set(err, "InternalServerError", "corrupt resume point of %s",
+                            ex->exec_arn);
+    json_num_i64(json_obj_get(resume, "prev"), &prev);
+    f = frame_new(ex, prog, NULL, 0, in, prev);
+    f->idx = idx;
+    ex->root = f;
+    if (strcmp(phase, "ENTER") == 0)
+        return 0;
+    {
+        const sfn_state_t *st = &prog->states[idx];
+        const json_t *counts = json_obj_get(resume, "retryCounts");
+        int64_t v = 0;
+        json_num_i64(json_obj_get(resume, "enteredId"), &f->entered_id);
+        json_num_i64(json_obj_get(resume, "enteredMs"), &f->entered_ms);
+        f->entered_iso = iso(ex, f->entered_ms);
+        f->retry_counts = arena_zalloc(ex->a, (st->n_retriers + 1) * sizeof *f->retry_counts);
+        for (size_t i = 0; i < st->n_retriers && counts && i < counts->len; i++)
+            if (json_num_i64(counts->u.items[i], &v))
+                f->retry_counts[i] = (int)v;
+        if (json_num_i64(json_obj_get(resume, "nRetries"), &v))
+            f->n_retries = (int)v;
+        if (strcmp(phase, "RETRY") == 0) {
+            f->phase = PH_RETRY_DUE;
+            return 0;
+        }
+        if (strcmp(phase, "ACTIVITY") == 0 || strcmp(phase, "TASK_DONE") == 0 ||
+            strcmp(phase, "TASK_FAILED") == 0) {
+            f->ctx = make_ctx(ex, st, f->entered_iso, f->n_retries, NULL);
+            f->row = trace_add(ex, st, f->in, f->entered_ms, f->depth);
+            f->phase = PH_TASK_DONE;
+            if (strcmp(phase, "TASK_DONE") == 0) {
+                const char *text = json_obj_get_str(resume, "result");
+                json_t *result = text ? json_parse(ex->a, text, strlen(text), err) : NULL;
+                if (!result)
+                    return sw_error_set(err, "InternalServerError", "corrupt task result of %s",
+                                        ex->exec_arn);
+                sfn__step_result(ex->a, prog, idx, f->in, result, f->ctx, &f->eff);
+                return 0;
+            }
+            f->eff.kind = SFN_EFF_FAIL;
+            if (strcmp(phase, "TASK_FAILED") == 0) {
+                f->eff.error = json_obj_get_str(resume, "error");
+                f->eff.cause = json_obj_get_str(resume, "cause");
+            } else {
+                /* Its timer fired: the activity timed out (or the
+                 * execution did, which run_frames' caller sees first). */
+                json_t *d = json_new_obj(ex->a);
+                ex->drop_token = json_obj_get_str(resume, "token");
+                f->eff.error = "States.Timeout";
+                f->eff.cause = NULL;
+                if (!ex->deadline_ms || now_ms(ex) < ex->deadline_ms) {
+                    json_obj_set(ex->a, d, "error", jstr(ex, "States.Timeout"));
+                    ev_add(ex, &f->prev, "ActivityTimedOut", "activityTimedOutEventDetails", d);
+                }
+            }
+            if (!f->eff.error)
+                f->eff.error = "States.TaskFailed";
+            f->eff.result = f->eff.error;
+            return 0;
+        }
+        /* WAIT: the Wait state's effect is a pure function of its input;
+         * computing it again gives the output and next state it had. */
+        f->ctx = make_ctx(ex, st, f->entered_iso, f->n_retries, NULL);
+        f->row = trace_add(ex, st, f->in, f->entered_ms, f->depth);
+        sfn__step_enter(ex->a, prog, idx, f->in, f->ctx, f->entered_ms, &f->eff);
+        if (f->eff.kind != SFN_EFF_WAIT && f->eff.kind != SFN_EFF_FAIL)
+            return sw_error_set(err, "InternalServerError", "resume point of %s is no Wait",
+                                ex->exec_arn);
+        if (f->eff.kind == SFN_EFF_WAIT)
+            f->eff.kind = SFN_EFF_TRANSITION;
+        f->phase = PH_WAIT_DONE;
+    }
+    return 0;
+}
+
+int sfn__exec_advance(sfn_t *sf, const char *arn, int64_t fired_timer_ms, sw_error_t *err) {
+    arena_t a;
+    store_txn_t *txn;
+    json_t *rec, *snap, *def, *input;
+    const char *status, *def_text, *input_text;
+    sfn_program_t *prog;
+    exec_t ex;
+    int64_t timer = -1, start_ms = 0, last = 0;
+    int rc = 0;
+    arena_init(&a);
+    if (store_txn_begin(sf->store, false, &txn, err) < 0) {
+        rc = -1;
+        goto out;
+    }
+    rec = sfn__exec_get(txn, &a, arn);
+    snap = sfn__exec_get_def(txn, &a, arn);
+    store_txn_abort(txn);
+    status = json_obj_get_str(rec, "status");
+    if (!json_num_i64(json_obj_get(rec, "timerMs"), &timer))
+        timer = -1;
+    {
+        /* An execution waiting for an activity worker runs again only
+         * when SendTask* wakes it or its timer fires. */
+        const char *phase = json_obj_get_str(json_obj_get(rec, "resume"), "phase");
+        if (phase && strcmp(phase, "ACTIVITY") == 0 && fired_timer_ms < 0)
+            goto out;
+    }
+    if (!status || strcmp(status, "RUNNING") != 0 || !snap ||
+        (timer >= 0 && fired_timer_ms != timer)) {
+        /* Ended, or parked on another timer: a stale timer only goes. */
+        if (fired_timer_ms >= 0 && fired_timer_ms != timer)
+            rc = del_timer(sf, fired_timer_ms, arn, err);
+        goto out;
+    }
+    def_text = json_obj_get_str(snap, "definition");
+    input_text = json_obj_get_str(rec, "input");
+    def = def_text ? json_parse(&a, def_text, strlen(def_text), err) : NULL;
+    input = input_text ? json_parse(&a, input_text, strlen(input_text), err) : NULL;
+    if (!def || !input || sfn__program_compile(&a, def, &prog, err) < 0) {
+        rc = sw_error_set(err, "InternalServerError", "corrupt execution record %s", arn);
+        goto out;
+    }
+    json_num_i64(json_obj_get(rec, "startMs"), &start_ms);
+    json_num_i64(json_obj_get(rec, "lastEventId"), &last);
+    ex_init(&ex, sf, &a, json_obj_get_str(snap, "name"), json_obj_get_str(rec, "name"), input,
+            json_obj_get_str(rec, "roleArn"), start_ms);
+    set_exec_arn(&ex, arn);
+    ex.is_durable = true;
+    ex.type = "STANDARD";
+    ex.input_text = input_text;
+    ex.base_event_id = ex.flushed_id = ex.last_event_id = last;
+    ex.timer_ms = timer;
+    if (prog->timeout_s)
+        ex.deadline_ms = start_ms + prog->timeout_s * 1000;
+    if (resume_root(&ex, prog, json_obj_get(rec, "resume"), err) < 0) {
+        rc = -1;
+        goto out;
+    }
+    if (!past_deadline(&ex))
+        run_frames(&ex, ex.root);
+    if (ex.is_halted) {
+        if (ex.txn)
+            store_txn_abort(ex.txn);
+        ex.txn = NULL;
+    } else if (ex.is_parked) {
+        bool is_activity = ex.root->phase == PH_ACTIVITY;
+        checkpoint(&ex, "RUNNING",
+                   resume_json(&ex, is_activity                     ? "ACTIVITY"
+                                    : ex.root->phase == PH_WAIT_DONE ? "WAIT"
+                                                                     : "RETRY"),
+                   ex.park_ms);
+        if (is_activity && !ex.is_halted)
+            sfn__sched_activity_posted(sf);
+    } else {
+        sfn_run_result_t out;
+        finish(&ex, &out);
+        ex.final = &out;
+        checkpoint(&ex, out.status, NULL, -1);
+    }
+    if (ex.has_store_error) {
+        *err = ex.store_err;
+        rc = -1;
+    }
+out:
+    arena_release(&a);
+    return rc;
+}
+
+int sfn__exec_stop(sfn_t *sf, arena_t *a, const char *arn, const char *error,
+                   const char *cause, json_t **resp, sw_error_t *err) {
+    store_txn_t *txn;
+    json_t *rec, *ev, *d, *out;
+    int64_t now = sfn__now_ms(sf), last = 0, timer;
+    unsigned char key[STORE_MAX_KEY];
+    char ts[40], *text;
+    if (store_txn_begin(sf->store, true, &txn, err) < 0)
+        return -1;
+    rec = sfn__exec_get(txn, a, arn);
+    if (!rec) {
+        store_txn_abort(txn);
+        return sw_error_set(err, "ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", arn);
+    }
+    out = json_new_obj(a);
+    if (strcmp(json_obj_get_str(rec, "status"), "RUNNING") != 0) {
+        /* Already closed: nothing changes. */
+        int64_t stop = now;
+        store_txn_abort(txn);
+        json_num_i64(json_obj_get(rec, "stopMs"), &stop);
+        json_obj_set(a, out, "stopDate", sfn__epoch_json(a, stop));
+        *resp = out;
+        return 0;
+    }
+    json_num_i64(json_obj_get(rec, "lastEventId"), &last);
+    if (json_obj_get_str(json_obj_get(rec, "resume"), "token") &&
+        drop_token(txn, a, json_obj_get_str(json_obj_get(rec, "resume"), "token"), err) < 0)
+        goto out_abort_txn;
+    if (json_num_i64(json_obj_get(rec, "timerMs"), &timer) &&
+        store_del(txn, STORE_TIMERS, key, sfn__timer_key(timer, arn, key), err) < 0)
+        goto out_abort_txn;
+    json_obj_del(rec, "timerMs", 7);
+    json_obj_del(rec, "resume", 6);
+    json_obj_set(a, rec, "status", json_new_strz(a, "ABORTED"));
+    json_obj_set(a, rec, "stopMs", json_new_num_i64(a, now));
+    if (error)
+        json_obj_set(a, rec, "error", json_new_strz(a, error));
+    if (cause)
+        json_obj_set(a, rec, "cause", json_new_strz(a, cause));
+    json_obj_set(a, rec, "lastEventId", json_new_num_i64(a, last + 1));
+    text = json_to_str(a, rec);
+    if (store_put(txn, STORE_EXEC, arn, strlen(arn), text, strlen(text), err) < 0)
+        goto out_abort_txn;
+    ev = json_new_obj(a);
+    snprintf(ts, sizeof ts, "%lld.%03lld", (long long)(now / 1000), (long long)(now % 1000));
+    json_obj_set(a, ev, "timestamp", json_new_num_text(a, ts, strlen(ts)));
+    json_obj_set(a, ev, "type", json_new_strz(a, "ExecutionAborted"));
+    json_obj_set(a, ev, "id", json_new_num_i64(a, last + 1));
+    json_obj_set(a, ev, "previousEventId", json_new_num_i64(a, last));
+    d = json_new_obj(a);
+    if (error)
+        json_obj_set(a, d, "error", json_new_strz(a, error));
+    if (cause)
+        json_obj_set(a, d, "cause", json_new_strz(a, cause));
+    json_obj_set(a, ev, "executionAbortedEventDetails", d);
+    text = json_to_str(a, ev);
+    if (store_put(txn, STORE_HISTORY, key, sfn__history_key(arn, last + 1, key), text,
+                  strlen(text), err) < 0)
+        goto out_abort_txn;
+    if (store_txn_commit(txn, err) < 0)
+        return -1;
+    json_obj_set(a, out, "stopDate", sfn__epoch_json(a, now));
+    *resp = out;
+    return 0;
+
+out_abort_txn:
+    store_txn_abort(txn);
+    return -1;
+}
+
+/* ---- Activities: the API side ----------------------------------------- */
+
+/* Appends one event written outside a run (the execution is parked): id
+ * lastEventId + 1 after resume.prev, both updated in `rec`. */
+static int append_event(store_txn_t *txn, arena_t *a, const char *arn, json_t *rec,
+                        int64_t now, const char *type, const char *details_key, json_t *details,
+                        sw_error_t *err) {
+    json_t *ev = json_new_obj(a), *resume = json_obj_get(rec, "resume");
+    int64_t last = 0, prev = 0;
+    unsigned char key[STORE_MAX_KEY];
+    char ts[40], *text;
+    json_num_i64(json_obj_get(rec, "lastEventId"), &last);
+    json_num_i64(json_obj_get(resume, "prev"), &prev);
+    snprintf(ts, sizeof ts, "%lld.%03lld", (long long)(now / 1000), (long long)(now % 1000));
+    json_obj_set(a, ev, "timestamp", json_new_num_text(a, ts, strlen(ts)));
+    json_obj_set(a, ev, "type", json_new_strz(a, type));
+    json_obj_set(a, ev, "id", json_new_num_i64(a, last + 1));
+    json_obj_set(a, ev, "previousEventId", json_new_num_i64(a, prev));
+    json_obj_set(a, ev, details_key, details);
+    text = json_to_str(a, ev);
+    if (store_put(txn, STORE_HISTORY, key, sfn__history_key(arn, last + 1, key), text,
+                  strlen(text), err) < 0)
+        return -1;
+    json_obj_set(a, rec, "lastEventId", json_new_num_i64(a, last + 1));
+    json_obj_set(a, resume, "prev", json_new_num_i64(a, last + 1));
+    return 0;
+}
+
+static int put_record(store_txn_t *txn, arena_t *a, const char *arn, const json_t *rec,
+                      sw_error_t *err) {
+    char *text = json_to_str(a, rec);
+    return store_put(txn, STORE_EXEC, arn, strlen(arn), text, strlen(text), err);
+}
+
+/* The parked execution waiting on `token`, in `txn`; NULL when the token
+ * is unknown or its execution moved on (the stale token is dropped). */
+static json_t *token_exec(store_txn_t *txn, arena_t *a, const char *token, const char **arn,
+                          sw_error_t *err) {
+    unsigned char key[STORE_MAX_KEY];
+    size_t klen = token_key(token, key);
+    const void *v;
+    size_t len;
+    json_t *t, *rec, *resume;
+    sw_error_t perr;
+    const char *status;
+    if (!klen || !store_get(txn, STORE_TOKENS, key, klen, &v, &len) ||
+        !(t = json_parse(a, v, len, &perr)) || !(*arn = json_obj_get_str(t, "executionArn")))
+        return NULL;
+    rec = sfn__exec_get(txn, a, *arn);
+    resume = json_obj_get(rec, "resume");
+    status = json_obj_get_str(rec, "status");
+    if (!status || strcmp(status, "RUNNING") != 0 || !json_obj_get_str(resume, "phase") ||
+        strcmp(json_obj_get_str(resume, "phase"), "ACTIVITY") != 0 ||
+        !json_obj_get_str(resume, "token") ||
+        strcmp(json_obj_get_str(resume, "token"), token) != 0) {
+        drop_token(txn, a, token, err);
+        return NULL;
+    }
+    return rec;
+}
+
+int sfn__activity_poll(sfn_t *sf, arena_t *a, const char *activity_arn, const char *worker,
+                       json_t **resp, sw_error_t *err) {
+    unsigned char prefix[STORE_MAX_KEY];
+    size_t plen = queue_key(activity_arn, 0, prefix);
+    store_txn_t *txn;
+    json_t *out = json_new_obj(a);
+    if (!plen)
+        return sw_error_set(err, "InvalidArn", "Invalid Arn: 'Invalid ARN: %s'", activity_arn);
+    plen -= 8;  /* "q:<arn>\0" */
+    if (store_txn_begin(sf->store, true, &txn, err) < 0)
+        return -1;
+    for (;;) {
+        store_cursor_t *c;
+        const void *k, *v;
+        size_t k_len, v_len;
+        unsigned char qkey[STORE_MAX_KEY];
+        const char *token, *arn;
+        json_t *rec, *d;
+        bool ok;
+        if (store_cursor_open(txn, STORE_TOKENS, &c, err) < 0)
+            goto out_abort_txn;
+        ok = store_cursor_seek(c, prefix, plen, &k, &k_len, &v, &v_len) && k_len == plen + 8 &&
+             memcmp(k, prefix, plen) == 0;
+        if (ok) {
+            memcpy(qkey, k, k_len);
+            token = arena_strndup(a, v, v_len);
+        }
+        store_cursor_close(c);
+        if (!ok)
+            break;
+        if (store_del(txn, STORE_TOKENS, qkey, plen + 8, err) < 0)
+            goto out_abort_txn;
+        if (!(rec = token_exec(txn, a, token, &arn, err)))
+            continue;  /* stale: its execution moved on */
+        d = json_new_obj(a);
+        if (worker)
+            json_obj_set(a, d, "workerName", json_new_strz(a, worker));
+        if (append_event(txn, a, arn, rec, sfn__now_ms(sf), "ActivityStarted",
+                         "activityStartedEventDetails", d, err) < 0 ||
+            put_record(txn, a, arn, rec, err) < 0)
+            goto out_abort_txn;
+        json_obj_set(a, out, "taskToken", json_new_strz(a, token));
+        json_obj_set(a, out, "input",
+                     json_obj_get(json_obj_get(rec, "resume"), "taskInput"));
+        break;
+    }
+    if (store_txn_commit(txn, err) < 0)
+        return -1;
+    *resp = out;
+    return 0;
+
+out_abort_txn:
+    store_txn_abort(txn);
+    return -1;
+}
+
+int sfn__task_send(sfn_t *sf, arena_t *a, const char *token, bool is_heartbeat,
+                   const char *output, const char *error, const char *cause, json_t **resp,
+                   sw_error_t *err) {
+    store_txn_t *txn;
+    const char *arn = NULL;
+    json_t *rec, *resume, *d;
+    int64_t now = sfn__now_ms(sf), timer = -1, due;
+    unsigned char key[STORE_MAX_KEY];
+    sw_error_t perr;
+    if (!*token || strlen(token) > 1024)
+        return sw_error_set(err, "InvalidToken", "Invalid Token: '%s'", token);
+    if (output && !json_parse(a, output, strlen(output), &perr))
+        return sw_error_set(err, "InvalidOutput", "Invalid Output: '%s'", perr.msg);
+    if (store_txn_begin(sf->store, true, &txn, err) < 0)
+        return -1;
+    rec = token_exec(txn, a, token, &arn, err);
+    if (!rec) {
+        /* The stale token (if any) is dropped, then the answer. */
+        if (store_txn_commit(txn, err) < 0)
+            return -1;
+        return sw_error_set(err, "TaskDoesNotExist", "Task Does Not Exist: '%s'", token);
+    }
+    resume = json_obj_get(rec, "resume");
+    if (!json_num_i64(json_obj_get(rec, "timerMs"), &timer))
+        timer = -1;
+    if (is_heartbeat) {
+        int64_t hb, bound;
+        if (json_num_i64(json_obj_get(resume, "heartbeatMs"), &hb)) {
+            /* The heartbeat deadline moves; TimeoutSeconds and the
+             * execution's own deadline stay. */
+            due = now + hb;
+            if (json_num_i64(json_obj_get(resume, "timeoutAtMs"), &bound) && bound < due)
+                due = bound;
+            if (json_num_i64(json_obj_get(resume, "deadlineMs"), &bound) && bound < due)
+                due = bound;
+            if ((timer >= 0 &&
+                 store_del(txn, STORE_TIMERS, key, sfn__timer_key(timer, arn, key), err) < 0) ||
+                store_put(txn, STORE_TIMERS, key, sfn__timer_key(due, arn, key), "W", 1, err) <
+                    0)
+                goto out_abort_txn;
+            json_obj_set(a, rec, "timerMs", json_new_num_i64(a, due));
+            if (put_record(txn, a, arn, rec, err) < 0)
+                goto out_abort_txn;
+        }
+        if (store_txn_commit(txn, err) < 0)
+            return -1;
+        *resp = json_new_obj(a);
+        return 0;
+    }
+    d = json_new_obj(a);
+    if (output) {
+        json_t *od = json_new_obj(a);
+        json_obj_set(a, od, "truncated", json_new_bool(a, false));
+        json_obj_set(a, d, "output", json_new_strz(a, output));
+        json_obj_set(a, d, "outputDetails", od);
+    } else {
+        if (error)
+            json_obj_set(a, d, "error", json_new_strz(a, error));
+        if (cause)
+            json_obj_set(a, d, "cause", json_new_strz(a, cause));
+    }
+    if (append_event(txn, a, arn, rec, now, output ? "ActivitySucceeded" : "ActivityFailed",
+                     output ? "activitySucceededEventDetails" : "activityFailedEventDetails", d,
+                     err) < 0 ||
+        drop_token(txn, a, token, err) < 0)
+        goto out_abort_txn;
+    if (timer >= 0 && store_del(txn, STORE_TIMERS, key, sfn__timer_key(timer, arn, key), err) < 0)
+        goto out_abort_txn;
+    json_obj_del(rec, "timerMs", 7);
+    json_obj_set(a, resume, "phase", json_new_strz(a, output ? "TASK_DONE" : "TASK_FAILED"));
+    if (output)
+        json_obj_set(a, resume, "result", json_new_strz(a, output));
+    if (error)
+        json_obj_set(a, resume, "error", json_new_strz(a, error));
+    if (cause)
+        json_obj_set(a, resume, "cause", json_new_strz(a, cause));
+    json_obj_del(resume, "token", 5);
+    if (put_record(txn, a, arn, rec, err) < 0)
+        goto out_abort_txn;
+    if (store_txn_commit(txn, err) < 0)
+        return -1;
+    sfn__sched_notify(sf, arn);
+    *resp = json_new_obj(a);
+    return 0;
+
+out_abort_txn:
+    store_txn_abort(txn);
+    return -1;
 }

@@ -37,8 +37,56 @@ static bool arg_int(const json_t *v, int64_t *out) {
     return json_is_num(v) && json_num_i64(v, out);
 }
 
-/* Java Math.round: floor(x + 0.5). */
-static int64_t java_round(double x) { return (int64_t)floor(x + 0.5); }
+/* Java Math.round: floor(x + 0.5), saturating at the long range (NaN: 0)
+ * instead of the undefined out-of-range conversion. */
+static int64_t java_round(double x) {
+    double r = floor(x + 0.5);
+    if (r != r)
+        return 0;
+    if (r >= 9223372036854775808.0)
+        return INT64_MAX;
+    if (r < -9223372036854775808.0)
+        return INT64_MIN;
+    return (int64_t)r;
+}
+
+/* Length of the UTF-8 sequence at p (n > 0 bytes available). *is_valid
+ * tells whether it is a well-formed character (1..4 bytes); if not, the
+ * length is that of its maximal ill-formed subpart (at least 1), which Java's
+ * decoder replaces with one U+FFFD. */
+static size_t utf8_seq(const unsigned char *p, size_t n, bool *is_valid) {
+    unsigned c = p[0], lo = 0x80, hi = 0xBF;
+    size_t need;
+    *is_valid = true;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 1;
+    else if (c == 0xE0)
+        need = 2, lo = 0xA0;
+    else if (c == 0xED)
+        need = 2, hi = 0x9F;
+    else if (c >= 0xE1 && c <= 0xEF)
+        need = 2;
+    else if (c == 0xF0)
+        need = 3, lo = 0x90;
+    else if (c == 0xF4)
+        need = 3, hi = 0x8F;
+    else if (c >= 0xF1 && c <= 0xF3)
+        need = 3;
+    else {
+        *is_valid = false;
+        return 1;
+    }
+    size_t k = 1;
+    for (; k <= need && k < n; k++) {
+        unsigned b = p[k];
+        if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF))
+            break;
+    }
+    *is_valid = k == need + 1;
+    return k;
+}
 
 /* ---- States.Format ------------------------------------------------------ */
 
@@ -254,17 +302,23 @@ static int fn_array_range(arena_t *a, const sfn__icall_t *c, json_t **argv,
     if (step == 0)
         return fail(err, c, "the step must not be zero");
     if ((step > 0 && start <= end) || (step < 0 && start >= end)) {
-        /* (end - start) / step + 1, without overflow */
-        double span = ((double)end - (double)start) / (double)step;
-        if (span >= ARRAY_RANGE_MAX)
+        /* |end - start| / |step| + 1 in unsigned arithmetic: the difference
+         * of two int64 values can exceed INT64_MAX. */
+        uint64_t span = step > 0 ? (uint64_t)end - (uint64_t)start
+                                 : (uint64_t)start - (uint64_t)end;
+        uint64_t ustep = step > 0 ? (uint64_t)step : 0 - (uint64_t)step;
+        if (span / ustep >= ARRAY_RANGE_MAX)
             return fail(err, c, "the range cannot contain more than 1000 elements");
-        count = (end - start) / step + 1;
+        count = (int64_t)(span / ustep) + 1;
     }
     if (count > ARRAY_RANGE_MAX)
         return fail(err, c, "the range cannot contain more than 1000 elements");
     json_t *res = json_new_arr(a);
+    /* Every element lies between start and end, so the wrapped unsigned sum
+     * is the exact value even when i * step alone would overflow. */
     for (int64_t i = 0; i < count; i++)
-        json_arr_push(a, res, json_new_num_i64(a, start + i * step));
+        json_arr_push(a, res, json_new_num_i64(a, (int64_t)((uint64_t)start +
+                                                             (uint64_t)i * (uint64_t)step)));
     *out = res;
     return 0;
 }
@@ -348,7 +402,23 @@ static int fn_base64_decode(arena_t *a, const sfn__icall_t *c, json_t **argv,
     int len = n ? EVP_DecodeBlock(buf, (const unsigned char *)s, (int)n) : 0;
     if (len < 0)
         return fail(err, c, "the input is not valid base64");
-    *out = json_new_str(a, (const char *)buf, (size_t)len - pad);
+    /* The bytes become a string as Java's new String(bytes, UTF_8) does:
+     * each ill-formed sequence is replaced by U+FFFD, so the result is
+     * always valid UTF-8 (and so valid JSON). */
+    size_t blen = (size_t)len - pad, k = 0;
+    char *text = arena_alloc(a, blen * 3 + 1);
+    for (size_t i = 0, sl; i < blen; i += sl) {
+        bool is_valid;
+        sl = utf8_seq(buf + i, blen - i, &is_valid);
+        if (is_valid) {
+            memcpy(text + k, buf + i, sl);
+            k += sl;
+        } else {
+            memcpy(text + k, "\xEF\xBF\xBD", 3);
+            k += 3;
+        }
+    }
+    *out = json_new_str(a, text, k);
     return 0;
 }
 
@@ -455,11 +525,19 @@ static int fn_string_split(arena_t *a, const sfn__icall_t *c, json_t **argv,
     const char *s = argv[0]->u.str, *d = argv[1]->u.str;
     size_t n = argv[0]->len, dn = argv[1]->len, start = 0;
     json_t *res = json_new_arr(a);
-    for (size_t i = 0; i <= n; i++) {
-        if (i == n || memchr(d, s[i], dn)) {
+    /* The delimiter is a set of characters, not bytes: splitting at a byte
+     * of a multi-byte character would produce invalid UTF-8. */
+    for (size_t i = 0, cl = 1; i <= n; i += cl) {
+        bool is_valid, is_delim = i == n;
+        cl = i < n ? utf8_seq((const unsigned char *)s + i, n - i, &is_valid) : 1;
+        for (size_t j = 0, dl; !is_delim && j < dn; j += dl) {
+            dl = utf8_seq((const unsigned char *)d + j, dn - j, &is_valid);
+            is_delim = dl == cl && memcmp(d + j, s + i, cl) == 0;
+        }
+        if (is_delim) {
             if (i > start)
                 json_arr_push(a, res, json_new_str(a, s + start, i - start));
-            start = i + 1;
+            start = i + cl;
         }
     }
     *out = res;

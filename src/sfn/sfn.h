@@ -117,5 +117,9 @@ void sfn_stop(sfn_t *sf);
  * and no timer is pending: every started execution has ended. Returns
  * false on timeout. For tests and `stepwise test`. */
 bool sfn_wait_idle(sfn_t *sf, int64_t timeout_ms);
+/* Waits (up to `timeout_ms` of real time) until no execution is runnable:
+ * each has ended or is parked on a timer (a Wait, a retry back-off). The
+ * case runner calls it between the API steps of a case (real clock). */
+bool sfn_wait_settled(sfn_t *sf, int64_t timeout_ms);
 
 #endif

@@ -83,7 +83,10 @@ typedef enum sfn_state_type {
 /* How a Task's Resource is carried out. */
 typedef enum sfn_task_kind {
     SFN_TASK_DDB_OPTIMIZED,  /* arn:aws:states:::dynamodb:putItem ... */
-    SFN_TASK_DDB_SDK         /* arn:aws:states:::aws-sdk:dynamodb:<action> */
+    SFN_TASK_DDB_SDK,        /* arn:aws:states:::aws-sdk:dynamodb:<action> */
+    SFN_TASK_ACTIVITY        /* arn:aws:states:<region>:<account>:activity:<name>;
+                                task_action is the activity ARN (exec.c runs it:
+                                GetActivityTask / SendTask* complete it) */
 } sfn_task_kind_t;
 
 typedef struct sfn_program sfn_program_t;
@@ -139,6 +142,7 @@ typedef struct sfn_state {
     const char *task_op;             /* DynamoDB API op: "PutItem" */
     const char *task_action;         /* as in the ARN: "putItem" */
     int64_t timeout_s;               /* TimeoutSeconds, 0 = none */
+    int64_t heartbeat_s;             /* HeartbeatSeconds, 0 = none (activities) */
 
     sfn_retrier_t *retriers;
     size_t n_retriers;
@@ -380,10 +384,46 @@ json_t *sfn__exec_get(store_txn_t *txn, arena_t *a, const char *arn);
 /* The definition snapshot of execution `arn` or NULL. */
 json_t *sfn__exec_get_def(store_txn_t *txn, arena_t *a, const char *arn);
 
+/* Store keys: history event `id` of execution `arn`; timer due at
+ * `due_ms` for `arn`. `key` needs STORE_MAX_KEY bytes; returns the length. */
+size_t sfn__history_key(const char *arn, int64_t id, unsigned char *key);
+size_t sfn__timer_key(int64_t due_ms, const char *arn, unsigned char *key);
+
+/* Activities (exec.c). A top-level Task on an activity parks its execution
+ * (resume phase "ACTIVITY", a timer only for TimeoutSeconds /
+ * HeartbeatSeconds) and posts the task in STORE_TOKENS: "t:<token>" ->
+ * {executionArn, activityArn, queueKey} and "q:<activity ARN>\0<seq u64 BE>"
+ * -> token, the queue GetActivityTask takes from. SendTaskSuccess /
+ * SendTaskFailure record the outcome in the resume point (phase
+ * "TASK_DONE" / "TASK_FAILED") with its history event and wake the
+ * execution; each of these writes is one transaction. */
+
+/* GetActivityTask without waiting: the oldest task of `activity_arn` (its
+ * ActivityStarted event recorded), or *resp without taskToken when none. */
+int sfn__activity_poll(sfn_t *sf, arena_t *a, const char *activity_arn, const char *worker,
+                       json_t **resp, sw_error_t *err);
+/* SendTaskSuccess (`output`), SendTaskFailure (`error`, `cause`) or, with
+ * `is_heartbeat`, SendTaskHeartbeat for `token`. */
+int sfn__task_send(sfn_t *sf, arena_t *a, const char *token, bool is_heartbeat,
+                   const char *output, const char *error, const char *cause, json_t **resp,
+                   sw_error_t *err);
+/* machines.c: the activity record for `arn` or NULL. */
+json_t *sfn__activity_get(store_txn_t *txn, arena_t *a, const char *arn);
+
 /* ---- sched.c ---------------------------------------------------------- */
 
 /* Tells the workers execution `arn` is ready to run (no-op before
  * sfn_start). Thread-safe. */
 void sfn__sched_notify(sfn_t *sf, const char *arn);
+/* A worker's in-thread sleep (a Wait inside a Parallel branch or Map
+ * iteration): like sfn__sleep_ms, but returns false at once when sfn_stop
+ * is called, so shutdown never waits for a long Wait (the execution then
+ * resumes from its last checkpoint at the next sfn_start). */
+bool sfn__sched_sleep(sfn_t *sf, int64_t ms);
+/* GetActivityTask's long poll: waits (real time) until an activity task is
+ * posted (sfn__sched_activity_posted), `until_ms` (real epoch ms) passes or
+ * the workers stop; returns false when there is no point polling again. */
+bool sfn__sched_wait_activity(sfn_t *sf, int64_t until_ms);
+void sfn__sched_activity_posted(sfn_t *sf);
 
 #endif

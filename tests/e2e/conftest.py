@@ -51,15 +51,18 @@ class Server:
                 break
         if not self.url:
             self.proc.kill()
+            self.proc.wait()
+            if not self.keep_data:
+                shutil.rmtree(self.data, ignore_errors=True)
             raise RuntimeError("stepwise serve did not start: " + "".join(self.banner))
         self.host, self.port = self.url[len("http://"):].rsplit(":", 1)
         self.port = int(self.port)
 
     def client(self, service="dynamodb", key=ACCESS_KEY, secret=SECRET_KEY, **kw):
+        kw.setdefault("config", botocore.config.Config(retries={"max_attempts": 1}))
         return boto3.client(
             service, endpoint_url=self.url, region_name=REGION,
-            aws_access_key_id=key, aws_secret_access_key=secret,
-            config=botocore.config.Config(retries={"max_attempts": 1}), **kw)
+            aws_access_key_id=key, aws_secret_access_key=secret, **kw)
 
     def stop(self):
         """SIGTERM; returns the exit status and the rest of the output."""

@@ -39,3 +39,23 @@ def test_cli_error(server):
     assert p.returncode != 0
     assert "An error occurred (ResourceNotFoundException) when calling the DescribeTable " \
            "operation: Requested resource not found: Table: NoSuchTable not found" in p.stderr
+
+
+def test_cli_state_machine_round_trip(server):
+    definition = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    out = aws(server, "stepfunctions", "create-state-machine", "--name", "CliMachine",
+              "--definition", definition,
+              "--role-arn", "arn:aws:iam::123456789012:role/stepwise")
+    arn = json.loads(out.stdout)["stateMachineArn"]
+    out = aws(server, "stepfunctions", "start-execution", "--state-machine-arn", arn,
+              "--name", "cli-run", "--input", '{"x": 1}')
+    exec_arn = json.loads(out.stdout)["executionArn"]
+    for _ in range(200):
+        d = json.loads(aws(server, "stepfunctions", "describe-execution",
+                           "--execution-arn", exec_arn).stdout)
+        if d["status"] != "RUNNING":
+            break
+    assert d["status"] == "SUCCEEDED"
+    out = aws(server, "stepfunctions", "get-execution-history", "--execution-arn", exec_arn)
+    types = [e["type"] for e in json.loads(out.stdout)["events"]]
+    assert types[0] == "ExecutionStarted" and types[-1] == "ExecutionSucceeded"

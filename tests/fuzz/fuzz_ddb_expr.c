@@ -65,9 +65,26 @@ static void run_cond(arena_t *a, ddb_expr_ctx_t *ctx, ddb_expr_kind_t kind,
     if (ddb_expr_parse_cond(ctx, kind, text, len, &c, &err) < 0)
         return;
     ddb_expr_ctx_check_unused(ctx, &err);
-    bool t;
-    ddb_cond_eval(c, a, item, &t, &err);
-    ddb_cond_eval(c, a, NULL, &t, &err);
+    bool t, t_missing;
+    if (ddb_cond_eval(c, a, item, &t, &err) < 0 ||
+        ddb_cond_eval(c, a, NULL, &t_missing, &err) < 0)
+        abort();  /* evaluation never fails (expr.h) */
+    /* Two-valued logic: NOT (c) is the negation of c, on any item. */
+    char *neg = malloc(len + 6);
+    memcpy(neg, "NOT (", 5);
+    memcpy(neg + 5, text, len);
+    neg[len + 5] = ')';
+    ddb_cond_t *nc;
+    if (kind != DDB_EXPR_KEY_CONDITION &&
+        ddb_expr_parse_cond(ctx, kind, neg, len + 6, &nc, &err) == 0) {
+        bool nt, nt_missing;
+        if (ddb_cond_eval(nc, a, item, &nt, &err) < 0 ||
+            ddb_cond_eval(nc, a, NULL, &nt_missing, &err) < 0)
+            abort();
+        if (nt == t || nt_missing == t_missing)
+            abort();
+    }
+    free(neg);
     ddb_cond_uses_attr(c, "pk", 2);
     ddb_cond_uses_attr(c, "a.b", 3);
     if (kind == DDB_EXPR_KEY_CONDITION) {
@@ -122,6 +139,10 @@ static void run_proj(arena_t *a, ddb_expr_ctx_t *ctx, const char *text,
     json_t *out = ddb_proj_apply(p, a, item);
     if (!json_is_obj(out))
         abort();
+    /* A projection only keeps what the item has. */
+    for (size_t i = 0; i < out->len; i++)
+        if (!json_obj_getn(item, out->u.members[i].key, out->u.members[i].key_len))
+            abort();
     if (strcmp(before, json_to_str(a, item)) != 0)
         abort();
 }

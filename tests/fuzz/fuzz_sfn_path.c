@@ -82,14 +82,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
     }
 
-    json_t *tmpl = json_new_obj(&a), *arr = json_new_arr(&a), *inner = json_new_obj(&a);
-    json_obj_set(&a, tmpl, "x.$", json_new_str(&a, text, size));
-    json_obj_set(&a, inner, "z.$", json_new_str(&a, text, size));
-    json_obj_set(&a, inner, "lit", json_new_strz(&a, "$.a"));
-    json_arr_push(&a, arr, inner);
-    json_obj_set(&a, tmpl, "y", arr);
+    /* The template as a definition holds it: parsed from JSON text, so
+     * only valid UTF-8 gets this far. */
+    sw_buf_t b;
+    buf_init(&b, &a, (size_t)1 << 20);
+    buf_puts(&b, "{\"x.$\":");
+    json_print_str(&b, text, size);
+    buf_puts(&b, ",\"y\":[{\"lit\":\"$.a\",\"z.$\":");
+    json_print_str(&b, text, size);
+    buf_puts(&b, "}]}");
+    json_t *tmpl = json_parse(&a, b.ptr, b.len, &err);
     sfn_template_t *t;
-    if (sfn_template_compile(&a, tmpl, &t, &err) == 0) {
+    if (tmpl && sfn_template_compile(&a, tmpl, &t, &err) == 0) {
         json_t *out;
         if (sfn_template_eval(&a, t, input, ctx, &out, &err) == 0) {
             if (!json_is_obj(out) || !json_obj_get(out, "x"))

@@ -147,9 +147,12 @@ TEST(ddb_item_put_get_numbers_and_empties) {
     FX_ERR(&f, "PutItem", "{\"TableName\":\"num\",\"Item\":{\"pk\":{\"N\":\"2\"},\"ss\":{\"SS\":[]}}}",
            "ValidationException", "An string set  may not be empty");
     FX_ERR(&f, "PutItem", "{\"TableName\":\"num\",\"Item\":{\"pk\":{\"S\":\"2\"}}}",
-           "ValidationException", "The provided key element does not match the schema");
+           "ValidationException",
+           "One or more parameter values were invalid: Type mismatch for key pk expected: N "
+           "actual: S");
     FX_ERR(&f, "PutItem", "{\"TableName\":\"num\",\"Item\":{\"x\":{\"S\":\"2\"}}}",
-           "ValidationException", "The provided key element does not match the schema");
+           "ValidationException",
+           "One or more parameter values were invalid: Missing the key pk in the item");
     FX_ERR(&f, "GetItem", "{\"TableName\":\"num\",\"Key\":{\"pk\":{\"N\":\"2\"},\"x\":{\"S\":\"2\"}}}",
            "ValidationException", "The provided key element does not match the schema");
     FX_ERR(&f, "PutItem", "{\"TableName\":\"num\",\"Item\":{\"pk\":{\"N\":123}}}",

@@ -69,9 +69,10 @@ TEST(ddb_key_errors) {
 
     arena_init(&a);
     CHECK(enc(&a, &t, "{\"pk\":{\"S\":\"p\"}}", k, &l, &err) == -1);
-    CHECK_EQ_STR(err.msg, "The provided key element does not match the schema");
+    CHECK_EQ_STR(err.msg, "One or more parameter values were invalid: Missing the key sk in the item");
     CHECK(enc(&a, &t, "{\"pk\":{\"N\":\"1\"},\"sk\":{\"N\":\"1\"}}", k, &l, &err) == -1);
-    CHECK_EQ_STR(err.msg, "The provided key element does not match the schema");
+    CHECK_EQ_STR(err.msg, "One or more parameter values were invalid: Type mismatch for key pk "
+                          "expected: S actual: N");
     CHECK(enc(&a, &t, "{\"pk\":{\"S\":\"\"},\"sk\":{\"N\":\"1\"}}", k, &l, &err) == -1);
     CHECK_EQ_STR(err.msg, "One or more parameter values are not valid. The AttributeValue for a "
                           "key attribute cannot contain an empty string value. Key: pk");

@@ -48,24 +48,24 @@ TEST(net_error_envelope_and_namespaces) {
     arena_t a;
     arena_init(&a);
     size_t len;
-    CHECK_EQ_STR(net__error_body(&a, "ValidationException", "bad", NULL, &len),
+    CHECK_EQ_STR(net__error_body(&a, NULL, "ValidationException", "bad", NULL, &len),
                  "{\"__type\":\"com.amazon.coral.validate#ValidationException\","
                  "\"message\":\"bad\"}");
-    CHECK_EQ_STR(net__error_body(&a, "ResourceNotFoundException", "Requested resource not found",
+    CHECK_EQ_STR(net__error_body(&a, NULL, "ResourceNotFoundException", "Requested resource not found",
                                  NULL, &len),
                  "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException\","
                  "\"message\":\"Requested resource not found\"}");
-    CHECK_EQ_STR(net__error_body(&a, "UnknownOperationException", NULL, NULL, &len),
+    CHECK_EQ_STR(net__error_body(&a, NULL, "UnknownOperationException", NULL, NULL, &len),
                  "{\"__type\":\"com.amazon.coral.service#UnknownOperationException\"}");
     json_t *extra = json_parse(&a, "{\"Item\":{\"pk\":{\"S\":\"a\"}}}", 25, NULL);
     CHECK(extra != NULL);
-    CHECK_EQ_STR(net__error_body(&a, "ConditionalCheckFailedException",
+    CHECK_EQ_STR(net__error_body(&a, NULL, "ConditionalCheckFailedException",
                                  "The conditional request failed", extra, &len),
                  "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException\","
                  "\"message\":\"The conditional request failed\",\"Item\":{\"pk\":{\"S\":\"a\"}}}");
-    CHECK_EQ_STR(net__error_namespace("MissingAuthenticationTokenException"),
+    CHECK_EQ_STR(net__error_namespace(NULL, "MissingAuthenticationTokenException"),
                  "com.amazon.coral.service");
-    CHECK_EQ_STR(net__error_namespace("ConditionalCheckFailedException"),
+    CHECK_EQ_STR(net__error_namespace(NULL, "ConditionalCheckFailedException"),
                  "com.amazonaws.dynamodb.v20120810");
     arena_release(&a);
 }

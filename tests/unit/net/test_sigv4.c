@@ -268,3 +268,55 @@ TEST(net_creds_file_errors) {
     CHECK(strstr(err.msg, ":1: expected") != NULL);
     unlink(path);
 }
+
+/* Random Authorization headers and query strings built from the pieces the
+ * parser looks for: every answer is 0 or one of AWS's four exceptions, and
+ * nothing reads out of bounds (run under ASan by `make test`). */
+TEST(net_sigv4_random_inputs) {
+    static const char *const pieces[] = {
+        "AWS4-HMAC-SHA256", " ", ",", "=", "/", ";", "%", "%2", "%2F", "&", "Credential",
+        "SignedHeaders", "Signature", "AKIDEXAMPLE", "20150830", "us-east-1", "dynamodb",
+        "aws4_request", "host", "x-amz-date", "0123456789abcdef", "X-Amz-Algorithm",
+        "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
+        "X-Amz-Signature", "20150830T123600Z", "99999999999999999999", "-1", "", "\t"};
+    size_t n_pieces = sizeof(pieces) / sizeof(pieces[0]);
+    net_creds_t *c = suite_creds();
+    unsigned long long state = 88172645463325252ULL;
+    for (int round = 0; round < 20000; round++) {
+        arena_t a;
+        arena_init(&a);
+        sw_buf_t auth, query;
+        buf_init(&auth, &a, 4096);
+        buf_init(&query, &a, 4096);
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        int n = (int)(state % 24);
+        if (round % 4 == 0)   /* the right shape with random parts: goes deeper */
+            buf_puts(&auth, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/");
+        for (int i = 0; i < n; i++) {
+            if (round % 4 == 0 && i == n / 2)
+                buf_puts(&auth, ", SignedHeaders=host, Signature=");
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            buf_puts((state & 1) ? &auth : &query, pieces[(state >> 1) % n_pieces]);
+        }
+        net_header_t hs[3] = {hdr("Host", "h"), hdr("X-Amz-Date", "20150830T123600Z"),
+                              hdr("Authorization", auth.ptr ? auth.ptr : "")};
+        net_request_t req = {.method = "POST", .path = "/", .query = query.ptr ? query.ptr : "",
+                             .headers = hs, .n_headers = (round & 1) ? 3 : 2, .body = "{}",
+                             .body_len = 2, .now_ms = SUITE_MS};
+        sw_error_t err;
+        for (int with_creds = 0; with_creds < 2; with_creds++) {
+            if (net__sigv4_verify(with_creds ? c : NULL, "us-east-1", "dynamodb", &req, &a,
+                                  &err) < 0)
+                CHECK(strcmp(err.type, "MissingAuthenticationTokenException") == 0 ||
+                      strcmp(err.type, "IncompleteSignatureException") == 0 ||
+                      strcmp(err.type, "InvalidSignatureException") == 0 ||
+                      strcmp(err.type, "UnrecognizedClientException") == 0);
+        }
+        arena_release(&a);
+    }
+    net_creds_free(c);
+}
