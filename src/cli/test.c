@@ -392,67 +392,45 @@ static void check_history(case_ctx_t *c, const json_t *history, const json_t *wa
         }
 }
 
-static void run_sfn_case(case_ctx_t *c, cli_engines_t *e, const json_t *tc) {
-    run_setup(c, e, json_obj_get(tc, "setup"));
-    if (c->why.len)
-        return;
-    if (json_obj_get(tc, "steps")) {
-        differ(c, "needs the Step Functions API (StartExecution, ... through stepwise serve)");
-        return;
-    }
-    const json_t *definition = json_obj_get(tc, "definition");
-    const json_t *input = json_obj_get(tc, "input");
-    if (!input)
-        input = json_new_obj(c->a);
-    const json_t *expect = json_obj_get(tc, "expect");
-    if (!definition || !expect) {
-        differ(c, "needs definition and expect");
-        return;
-    }
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    sfn_run_result_t r;
-    sw_error_t err;
-    if (sfn_run(e->sfn, definition, input, NULL, c->a, &r, &err) < 0) {
-        differ(c, "%s: %s", err.type, err.msg);
-        return;
-    }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+/* Compares an execution's outcome with a case's "expect". */
+static void check_outcome(case_ctx_t *c, const json_t *expect, const sfn_run_result_t *r,
+                          double took_s) {
     const char *status = json_obj_get_str(expect, "status");
-    const char *detail = strcmp(r.status, "SUCCEEDED") == 0
-                             ? short_json(c->a, r.output)
-                             : arena_sprintf(c->a, "%s: %s", r.error ? r.error : "",
-                                             r.cause ? r.cause : "");
-    if (status && strcmp(status, r.status) != 0)
-        differ(c, "status %s (%s), expected %s", r.status, detail, status);
+    const char *detail = strcmp(r->status, "SUCCEEDED") == 0
+                             ? short_json(c->a, r->output)
+                             : arena_sprintf(c->a, "%s: %s", r->error ? r->error : "",
+                                             r->cause ? r->cause : "");
+    if (status && strcmp(status, r->status) != 0)
+        differ(c, "status %s (%s), expected %s", r->status, detail, status);
     const json_t *output = json_obj_get(expect, "output");
-    if (output && !json_equal(output, r.output))
-        differ(c, "output %s, expected %s", short_json(c->a, r.output), short_json(c->a, output));
+    if (output && !json_equal(output, r->output))
+        differ(c, "output %s, expected %s", short_json(c->a, r->output),
+               short_json(c->a, output));
     const json_t *subset = json_obj_get(expect, "output_subset");
-    if (subset && !matches(subset, r.output, NULL, false))
-        differ(c, "output %s does not contain %s", short_json(c->a, r.output),
+    if (subset && !matches(subset, r->output, NULL, false))
+        differ(c, "output %s does not contain %s", short_json(c->a, r->output),
                short_json(c->a, subset));
-    check_keys(c, r.output, json_obj_get(expect, "output_keys_exact"), true);
-    check_keys(c, r.output, json_obj_get(expect, "output_has_keys"), false);
+    check_keys(c, r->output, json_obj_get(expect, "output_keys_exact"), true);
+    check_keys(c, r->output, json_obj_get(expect, "output_has_keys"), false);
     const char *error = json_obj_get_str(expect, "error");
-    if (error && (!r.error || strcmp(error, r.error) != 0))
-        differ(c, "error %s, expected %s", r.error ? r.error : "(none)", error);
+    if (error && (!r->error || strcmp(error, r->error) != 0))
+        differ(c, "error %s, expected %s", r->error ? r->error : "(none)", error);
     const char *cause = json_obj_get_str(expect, "cause");
-    if (cause && (!r.cause || strcmp(cause, r.cause) != 0))
-        differ(c, "cause \"%s\", expected \"%s\"", r.cause ? r.cause : "(none)", cause);
+    if (cause && (!r->cause || strcmp(cause, r->cause) != 0))
+        differ(c, "cause \"%s\", expected \"%s\"", r->cause ? r->cause : "(none)", cause);
     const char *cause_contains = json_obj_get_str(expect, "cause_contains");
-    if (cause_contains && (!r.cause || !strstr(r.cause, cause_contains)))
-        differ(c, "cause \"%s\" does not contain \"%s\"", r.cause ? r.cause : "(none)",
+    if (cause_contains && (!r->cause || !strstr(r->cause, cause_contains)))
+        differ(c, "cause \"%s\" does not contain \"%s\"", r->cause ? r->cause : "(none)",
                cause_contains);
     const json_t *history = json_obj_get(expect, "history");
     if (history)
-        check_history(c, r.history, history);
+        check_history(c, r->history, history);
     const json_t *counts = json_obj_get(expect, "history_count");
     for (size_t i = 0; counts && i < counts->len; i++) {
         int64_t want = 0, got = 0;
         json_num_i64(counts->u.members[i].val, &want);
-        for (size_t k = 0; r.history && k < r.history->len; k++) {
-            const char *type = json_obj_get_str(r.history->u.items[k], "type");
+        for (size_t k = 0; r->history && k < r->history->len; k++) {
+            const char *type = json_obj_get_str(r->history->u.items[k], "type");
             got += type && strcmp(type, counts->u.members[i].key) == 0;
         }
         if (got != want)
@@ -460,9 +438,141 @@ static void run_sfn_case(case_ctx_t *c, cli_engines_t *e, const json_t *tc) {
                    counts->u.members[i].key, (long long)want);
     }
     const json_t *max_s = json_obj_get(expect, "max_duration_s");
-    double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    if (max_s && took > json_num_double(max_s))
-        differ(c, "took %.2fs, expected at most %ss", took, max_s->u.str);
+    if (max_s && took_s > json_num_double(max_s))
+        differ(c, "took %.2fs, expected at most %ss", took_s, max_s->u.str);
+}
+
+static double seconds_since(const struct timespec *t0) {
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* One Step Functions API request in process; returns the HTTP status and
+ * the body AWS would send. */
+static int sfn_request(cli_engines_t *e, arena_t *a, const char *op, const json_t *body,
+                       json_t **out) {
+    sw_error_t err;
+    json_t *resp = NULL;
+    if (sfn_call(e->sfn, op, body, a, &resp, &err) == 0) {
+        *out = resp ? resp : json_new_obj(a);
+        return 200;
+    }
+    json_t *env = json_new_obj(a);
+    json_obj_set(a, env, "__type", json_new_strz(a, err.type));
+    json_obj_set(a, env, "message", json_new_strz(a, err.msg));
+    *out = env;
+    return sfn_error_status(err.type);
+}
+
+/* The outcome of execution `arn` as DescribeExecution and
+ * GetExecutionHistory report it. */
+static void describe_outcome(case_ctx_t *c, cli_engines_t *e, const json_t *arn,
+                             sfn_run_result_t *r) {
+    memset(r, 0, sizeof(*r));
+    json_t *req = json_new_obj(c->a), *d, *h;
+    json_obj_set(c->a, req, "executionArn", (json_t *)arn);
+    if (sfn_request(e, c->a, "DescribeExecution", req, &d) != 200) {
+        differ(c, "DescribeExecution failed: %s", short_json(c->a, d));
+        return;
+    }
+    r->status = json_obj_get_str(d, "status");
+    r->error = json_obj_get_str(d, "error");
+    r->cause = json_obj_get_str(d, "cause");
+    const char *output = json_obj_get_str(d, "output");
+    sw_error_t err;
+    r->output = output ? json_parse(c->a, output, strlen(output), &err) : NULL;
+    if (sfn_request(e, c->a, "GetExecutionHistory", req, &h) == 200)
+        r->history = json_obj_get(h, "events");
+    if (!r->status)
+        r->status = "(none)";
+}
+
+/* A case with "steps": API calls after CreateStateMachine, in process
+ * through sfn_call, with the scheduler running on the real clock (a Wait
+ * must still be waiting when the next step comes). "${StateMachineArn}" is
+ * the machine; the case's "expect" applies to the last execution started. */
+static void run_sfn_steps_case(case_ctx_t *c, cli_engines_t *e, const json_t *tc) {
+    sw_error_t err;
+    e->clock.is_virtual = false;
+    if (sfn_start(e->sfn, 1, &err) < 0) {
+        differ(c, "cannot start the scheduler: %s", err.msg);
+        return;
+    }
+    json_t *create = json_new_obj(c->a), *resp;
+    json_obj_set(c->a, create, "name", json_new_strz(c->a, "case-machine"));
+    json_obj_set(c->a, create, "definition",
+                 json_new_strz(c->a, json_to_str(c->a, json_obj_get(tc, "definition"))));
+    json_obj_set(c->a, create, "roleArn",
+                 json_new_strz(c->a, "arn:aws:iam::123456789012:role/StepFunctionsRole"));
+    const json_t *type = json_obj_get(tc, "type");
+    if (json_is_str(type))
+        json_obj_set(c->a, create, "type", (json_t *)type);
+    if (sfn_request(e, c->a, "CreateStateMachine", create, &resp) != 200) {
+        differ(c, "CreateStateMachine failed: %s", short_json(c->a, resp));
+        return;
+    }
+    json_obj_set(c->a, c->captures, "StateMachineArn", json_obj_get(resp, "stateMachineArn"));
+    const json_t *last_exec = NULL;
+    const json_t *steps = json_obj_get(tc, "steps");
+    for (size_t i = 0; !c->why.len && i < steps->len; i++) {
+        const json_t *s = steps->u.items[i];
+        const char *op = json_obj_get_str(s, "op");
+        const json_t *body = json_obj_get(s, "body");
+        if (!op || !body) {
+            differ(c, "step %zu: needs op and body", i + 1);
+            break;
+        }
+        json_t *req = substitute(c, body);
+        int status = sfn_has_op(op) ? sfn_request(e, c->a, op, req, &resp)
+                                    : ddb_request(e, c->a, op, req, &resp);
+        sfn_wait_settled(e->sfn, 10000);
+        if (json_obj_get(resp, "executionArn") && strcmp(op, "StartExecution") == 0)
+            last_exec = json_obj_get(resp, "executionArn");
+        const json_t *expect = json_obj_get(s, "expect");
+        if (expect)
+            check_response(c, (int)i + 1, status, resp, expect);
+        const json_t *capture = json_obj_get(s, "capture");
+        for (size_t k = 0; capture && k < capture->len; k++) {
+            const json_t *v = at_path(resp, capture->u.members[k].val->u.str);
+            if (v)
+                json_obj_set(c->a, c->captures, capture->u.members[k].key, (json_t *)v);
+        }
+    }
+    const json_t *expect = json_obj_get(tc, "expect");
+    if (c->why.len || !expect || !last_exec)
+        return;
+    sfn_run_result_t r;
+    describe_outcome(c, e, last_exec, &r);
+    check_outcome(c, expect, &r, 0);
+}
+
+static void run_sfn_case(case_ctx_t *c, cli_engines_t *e, const json_t *tc) {
+    run_setup(c, e, json_obj_get(tc, "setup"));
+    if (c->why.len)
+        return;
+    const json_t *definition = json_obj_get(tc, "definition");
+    const json_t *expect = json_obj_get(tc, "expect");
+    if (!definition || !expect) {
+        differ(c, "needs definition and expect");
+        return;
+    }
+    if (json_obj_get(tc, "steps")) {
+        run_sfn_steps_case(c, e, tc);
+        return;
+    }
+    const json_t *input = json_obj_get(tc, "input");
+    if (!input)
+        input = json_new_obj(c->a);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    sfn_run_result_t r;
+    sw_error_t err;
+    if (sfn_run(e->sfn, definition, input, NULL, c->a, &r, &err) < 0) {
+        differ(c, "%s: %s", err.type, err.msg);
+        return;
+    }
+    check_outcome(c, expect, &r, seconds_since(&t0));
 }
 
 /* Runs one case file; fills c->why when it fails. */
