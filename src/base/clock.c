@@ -16,15 +16,25 @@ void clock_init(sw_clock_t *c, bool is_virtual) {
     c->virtual_now_ms = real_now_ms();
 }
 
+/* The virtual time is shared by the scheduler's worker threads: it is read
+ * and moved with atomics only. */
 int64_t clock_now_ms(const sw_clock_t *c) {
-    return c->is_virtual ? c->virtual_now_ms : real_now_ms();
+    return c->is_virtual ? __atomic_load_n(&c->virtual_now_ms, __ATOMIC_ACQUIRE)
+                         : real_now_ms();
+}
+
+void clock_advance_to(sw_clock_t *c, int64_t to_ms) {
+    int64_t cur = __atomic_load_n(&c->virtual_now_ms, __ATOMIC_ACQUIRE);
+    while (cur < to_ms && !__atomic_compare_exchange_n(&c->virtual_now_ms, &cur, to_ms, false,
+                                                       __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        ;
 }
 
 void clock_sleep_ms(sw_clock_t *c, int64_t ms) {
     if (ms <= 0)
         return;
     if (c->is_virtual) {
-        c->virtual_now_ms += ms;
+        __atomic_add_fetch(&c->virtual_now_ms, ms, __ATOMIC_ACQ_REL);
         return;
     }
     struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};

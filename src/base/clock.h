@@ -16,10 +16,13 @@ typedef struct sw_clock {
 } sw_clock_t;
 
 void clock_init(sw_clock_t *c, bool is_virtual);
-/* Milliseconds since the Unix epoch. */
+/* Milliseconds since the Unix epoch. Thread-safe. */
 int64_t clock_now_ms(const sw_clock_t *c);
-/* Waits `ms` (real) or advances the virtual time by `ms`. */
+/* Waits `ms` (real) or advances the virtual time by `ms`. Thread-safe. */
 void clock_sleep_ms(sw_clock_t *c, int64_t ms);
+/* Virtual clock only: moves the time forward to `to_ms` (never back).
+ * Thread-safe. */
+void clock_advance_to(sw_clock_t *c, int64_t to_ms);
 /* Formats epoch ms as AWS does in the context object and history,
  * "2026-12-03T19:37:41.123Z". `out` needs 32 bytes. */
 void clock_format_iso(int64_t epoch_ms, char *out, size_t out_len);

@@ -393,8 +393,9 @@ static void compile_task(asl_t *c, sfn_state_t *st, const json_t *obj, const cha
         diag(c, SCHEMA, loc_join(c, loc, "Resource"), "%s", err.msg);
     if (get_int(c, obj, "TimeoutSeconds", loc, 1, 99999999, &n))
         st->timeout_s = n;
-    if (get_int(c, obj, "HeartbeatSeconds", loc, 1, 99999999, &hb) && st->timeout_s &&
-        hb >= st->timeout_s)
+    if (get_int(c, obj, "HeartbeatSeconds", loc, 1, 99999999, &hb))
+        st->heartbeat_s = hb;
+    if (st->heartbeat_s && st->timeout_s && st->heartbeat_s >= st->timeout_s)
         diag(c, SCHEMA, loc_join(c, loc, "HeartbeatSeconds"),
              "HeartbeatSeconds must be smaller than TimeoutSeconds");
 }

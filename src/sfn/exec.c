@@ -1,12 +1,17 @@
-/* exec.c - runs one execution to its end (sfn_run): the frame loop.
+/* exec.c - executions: the frame loop and its two drivers.
  *
  * Loops the pure step function over a frame (the root program; Parallel
- * branches and Map iterations run as child frames, recursively, in order),
- * performs Task calls through ddb_call_txn inside a store write transaction
- * that also records the execution's transition (STORE_EXEC) and its new
- * history events (STORE_HISTORY), sleeps through the clock (virtual or
- * real), applies Retry/Catch decisions, enforces the execution's
- * TimeoutSeconds, and builds the AWS-format history and the trace.
+ * branches and Map iterations run as child frames), performs Task calls
+ * through ddb_call_txn inside a store write transaction that also records
+ * the execution's progress (STORE_EXEC) and its new history events
+ * (STORE_HISTORY), sleeps through the clock (virtual or real), applies
+ * Retry/Catch decisions, enforces the execution's TimeoutSeconds, and
+ * builds the AWS-format history and the trace. run_inline runs one
+ * execution to its end (sfn_run, EXPRESS); sfn__exec_advance runs a
+ * STANDARD execution from its durable record until it parks (Wait, retry
+ * back-off, activity or callback token) or ends; the API side of
+ * executions (start, stop, activity tasks, SendTask*) lives here too
+ * because it writes the same records.
  *
  * Must not hold ASL semantics (step.c does) nor DynamoDB knowledge
  * (tasks.c does). */
@@ -109,18 +114,11 @@ static const char *request_id(exec_t *ex) {
 }
 
 int64_t sfn__now_ms(sfn_t *sf) {
-    if (sf->clock->is_virtual)
-        return __atomic_load_n(&sf->clock->virtual_now_ms, __ATOMIC_ACQUIRE);
     return clock_now_ms(sf->clock);
 }
 
 void sfn__sleep_ms(sfn_t *sf, int64_t ms) {
-    if (ms <= 0)
-        return;
-    if (sf->clock->is_virtual)
-        __atomic_add_fetch(&sf->clock->virtual_now_ms, ms, __ATOMIC_ACQ_REL);
-    else
-        clock_sleep_ms(sf->clock, ms);
+    clock_sleep_ms(sf->clock, ms);
 }
 
 static int64_t now_ms(exec_t *ex) {
@@ -226,6 +224,7 @@ static json_t *d_task(exec_t *ex, const sfn_state_t *st) {
     json_t *d = json_new_obj(ex->a);
     json_obj_set(ex->a, d, "resourceType",
                  jstr(ex, st->task_kind == SFN_TASK_DDB_OPTIMIZED ? "dynamodb"
+                          : st->task_kind == SFN_TASK_CALLBACK    ? st->task_op
                                                                   : "aws-sdk:dynamodb"));
     json_obj_set(ex->a, d, "resource", jstr(ex, st->task_action));
     return d;
@@ -527,16 +526,18 @@ static int persist(exec_t *ex, store_txn_t *txn, const char *status, json_t *res
         int64_t seq = (int64_t)(((uint64_t)now_ms(ex) << 16) | (rng_next(ex) & 0xffff));
         json_t *t = json_new_obj(ex->a);
         char *ttext;
-        size_t qlen = queue_key(ex->new_token_activity, seq, key);
-        if (!qlen)
-            return sw_error_set(err, "InvalidArn", "Invalid Arn: 'Invalid ARN: %s'",
-                                ex->new_token_activity);
-        if (store_put(txn, STORE_TOKENS, key, qlen, ex->new_token, strlen(ex->new_token),
-                      err) < 0)
-            return -1;
         json_obj_set(ex->a, t, "executionArn", jstr(ex, ex->exec_arn));
-        json_obj_set(ex->a, t, "activityArn", jstr(ex, ex->new_token_activity));
-        json_obj_set(ex->a, t, "queueSeq", json_new_num_i64(ex->a, seq));
+        if (ex->new_token_activity) {
+            size_t qlen = queue_key(ex->new_token_activity, seq, key);
+            if (!qlen)
+                return sw_error_set(err, "InvalidArn", "Invalid Arn: 'Invalid ARN: %s'",
+                                    ex->new_token_activity);
+            if (store_put(txn, STORE_TOKENS, key, qlen, ex->new_token, strlen(ex->new_token),
+                          err) < 0)
+                return -1;
+            json_obj_set(ex->a, t, "activityArn", jstr(ex, ex->new_token_activity));
+            json_obj_set(ex->a, t, "queueSeq", json_new_num_i64(ex->a, seq));
+        }
         ttext = json_to_str(ex->a, t);
         if (store_put(txn, STORE_TOKENS, key, token_key(ex->new_token, key), ttext,
                       strlen(ttext), err) < 0)
@@ -878,33 +879,52 @@ static const char *new_task_token(exec_t *ex) {
  * execution until SendTaskSuccess / SendTaskFailure (or a timeout). Only
  * durable top-level Tasks can wait so; elsewhere it is a run-time error.
  * Returns true when f->eff is ready (the failure), false when parked. */
-static bool schedule_activity(exec_t *ex, frame_t *f) {
+static bool schedule_activity(exec_t *ex, frame_t *f, const char *token) {
     const sfn_state_t *st = &f->p->states[f->idx];
+    bool is_callback = st->task_kind == SFN_TASK_CALLBACK;
     json_t *d;
     int64_t now = now_ms(ex), due = -1;
-    if (!ex->is_durable || f->parent) {
+    if (!token) {
         f->eff.kind = SFN_EFF_FAIL;
         f->eff.error = "States.Runtime";
         f->eff.cause = ex->is_durable
-                           ? "Activity tasks inside Parallel branches and Map iterations are "
-                             "not supported by stepwise yet."
-                           : "Activity tasks need background executions (stepwise serve).";
+                           ? "Activity and callback tasks inside Parallel branches and Map "
+                             "iterations are not supported by stepwise yet."
+                           : "Activity and callback tasks need background executions "
+                             "(stepwise serve).";
         f->eff.result = f->eff.error;
         return true;
     }
-    d = json_new_obj(ex->a);
-    json_obj_set(ex->a, d, "resource", jstr(ex, st->task_action));
-    json_obj_set(ex->a, d, "input", jtext(ex, f->eff.task_params));
-    json_obj_set(ex->a, d, "inputDetails", truncated_false(ex));
-    if (st->timeout_s)
-        json_obj_set(ex->a, d, "timeoutInSeconds", json_new_num_i64(ex->a, st->timeout_s));
-    if (st->heartbeat_s)
-        json_obj_set(ex->a, d, "heartbeatInSeconds", json_new_num_i64(ex->a, st->heartbeat_s));
-    ev_add(ex, &f->prev, "ActivityScheduled", "activityScheduledEventDetails", d);
-    ex->new_token = new_task_token(ex);
-    ex->new_token_activity = st->task_action;
+    if (is_callback) {
+        /* Nothing is sent anywhere: the token waits for SendTask*. */
+        d = d_task(ex, st);
+        json_obj_set(ex->a, d, "region", jstr(ex, SFN_REGION));
+        json_obj_set(ex->a, d, "parameters", jtext(ex, f->eff.task_params));
+        if (st->timeout_s)
+            json_obj_set(ex->a, d, "timeoutInSeconds", json_new_num_i64(ex->a, st->timeout_s));
+        if (st->heartbeat_s)
+            json_obj_set(ex->a, d, "heartbeatInSeconds",
+                         json_new_num_i64(ex->a, st->heartbeat_s));
+        ev_add(ex, &f->prev, "TaskScheduled", "taskScheduledEventDetails", d);
+        ev_add(ex, &f->prev, "TaskStarted", "taskStartedEventDetails", d_task(ex, st));
+    } else {
+        d = json_new_obj(ex->a);
+        json_obj_set(ex->a, d, "resource", jstr(ex, st->task_action));
+        json_obj_set(ex->a, d, "input", jtext(ex, f->eff.task_params));
+        json_obj_set(ex->a, d, "inputDetails", truncated_false(ex));
+        if (st->timeout_s)
+            json_obj_set(ex->a, d, "timeoutInSeconds", json_new_num_i64(ex->a, st->timeout_s));
+        if (st->heartbeat_s)
+            json_obj_set(ex->a, d, "heartbeatInSeconds",
+                         json_new_num_i64(ex->a, st->heartbeat_s));
+        ev_add(ex, &f->prev, "ActivityScheduled", "activityScheduledEventDetails", d);
+    }
+    ex->new_token = token;
+    ex->new_token_activity = is_callback ? NULL : st->task_action;
     ex->activity = json_new_obj(ex->a);
     json_obj_set(ex->a, ex->activity, "token", jstr(ex, ex->new_token));
+    if (is_callback)
+        json_obj_set(ex->a, ex->activity, "callback", d_task(ex, st));
     json_obj_set(ex->a, ex->activity, "taskInput", jtext(ex, f->eff.task_params));
     if (st->timeout_s) {
         due = now + st->timeout_s * 1000;
@@ -931,14 +951,23 @@ static bool schedule_activity(exec_t *ex, frame_t *f) {
  * handled, false when the frame blocked (Wait, children). */
 static bool attempt(exec_t *ex, frame_t *f) {
     const sfn_state_t *st = &f->p->states[f->idx];
+    const char *token = NULL;
     f->ctx = make_ctx(ex, st, f->entered_iso, f->n_retries, NULL);
+    if (st->type == SFN_STATE_TASK && ex->is_durable && !f->parent &&
+        (st->task_kind == SFN_TASK_ACTIVITY || st->task_kind == SFN_TASK_CALLBACK)) {
+        /* $$.Task.Token, for Parameters to pass on. */
+        json_t *task = json_new_obj(ex->a);
+        token = new_task_token(ex);
+        json_obj_set(ex->a, task, "Token", jstr(ex, token));
+        json_obj_set(ex->a, f->ctx, "Task", task);
+    }
     f->row = trace_add(ex, st, f->in, f->entered_ms, f->depth);
     f->is_child_error = false;
     sfn__step_enter(ex->a, f->p, f->idx, f->in, f->ctx, now_ms(ex), &f->eff);
     switch (f->eff.kind) {
     case SFN_EFF_TASK:
-        if (st->task_kind == SFN_TASK_ACTIVITY)
-            return schedule_activity(ex, f);
+        if (st->task_kind == SFN_TASK_ACTIVITY || st->task_kind == SFN_TASK_CALLBACK)
+            return schedule_activity(ex, f, token);
         do_task(ex, f, f->row, &f->eff);
         return true;
     case SFN_EFF_PARALLEL:
@@ -1535,8 +1564,14 @@ static int resume_root(exec_t *ex, const sfn_program_t *prog, const json_t *resu
                 f->eff.error = "States.Timeout";
                 f->eff.cause = NULL;
                 if (!ex->deadline_ms || now_ms(ex) < ex->deadline_ms) {
+                    bool is_callback = json_obj_get(resume, "callback") != NULL;
+                    if (is_callback)
+                        d = d_task(ex, st);
                     json_obj_set(ex->a, d, "error", jstr(ex, "States.Timeout"));
-                    ev_add(ex, &f->prev, "ActivityTimedOut", "activityTimedOutEventDetails", d);
+                    ev_add(ex, &f->prev, is_callback ? "TaskTimedOut" : "ActivityTimedOut",
+                           is_callback ? "taskTimedOutEventDetails"
+                                       : "activityTimedOutEventDetails",
+                           d);
                 }
             }
             if (!f->eff.error)
@@ -1883,7 +1918,11 @@ int sfn__task_send(sfn_t *sf, arena_t *a, const char *token, bool is_heartbeat,
         *resp = json_new_obj(a);
         return 0;
     }
-    d = json_new_obj(a);
+    {
+        /* A callback Task's events name its resource; an activity's do not. */
+        const json_t *cb = json_obj_get(resume, "callback");
+        d = cb ? json_clone(a, cb) : json_new_obj(a);
+    }
     if (output) {
         json_t *od = json_new_obj(a);
         json_obj_set(a, od, "truncated", json_new_bool(a, false));
@@ -1895,9 +1934,14 @@ int sfn__task_send(sfn_t *sf, arena_t *a, const char *token, bool is_heartbeat,
         if (cause)
             json_obj_set(a, d, "cause", json_new_strz(a, cause));
     }
-    if (append_event(txn, a, arn, rec, now, output ? "ActivitySucceeded" : "ActivityFailed",
-                     output ? "activitySucceededEventDetails" : "activityFailedEventDetails", d,
-                     err) < 0 ||
+    if (append_event(txn, a, arn, rec, now,
+                     json_obj_get(resume, "callback")
+                         ? (output ? "TaskSucceeded" : "TaskFailed")
+                         : (output ? "ActivitySucceeded" : "ActivityFailed"),
+                     json_obj_get(resume, "callback")
+                         ? (output ? "taskSucceededEventDetails" : "taskFailedEventDetails")
+                         : (output ? "activitySucceededEventDetails" : "activityFailedEventDetails"),
+                     d, err) < 0 ||
         drop_token(txn, a, token, err) < 0)
         goto out_abort_txn;
     if (timer >= 0 && store_del(txn, STORE_TIMERS, key, sfn__timer_key(timer, arn, key), err) < 0)

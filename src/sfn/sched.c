@@ -36,8 +36,10 @@ struct sfn_sched {
     pthread_cond_t cv;         /* work arrived, or a run finished */
     pthread_cond_t activity_cv;  /* an activity task was posted */
     uint64_t n_activity_posts;
-    pthread_t *threads;
-    int n_threads;
+    pthread_t *threads;        /* SCHED_MAX_THREADS slots */
+    int n_threads;             /* started (under mu) */
+    int n_min;                 /* the workers asked for: always runnable */
+    int n_sleeping;            /* workers held by an in-thread sleep */
     bool is_stopping;
     sched_item_t *head, *tail; /* the ready queue */
     char **busy;               /* ARNs being advanced, one per worker */
@@ -111,6 +113,11 @@ static void set_del(arn_set_t *t, const char *arn) {
             return;
         }
 }
+
+/* In-thread sleeps (Waits inside Parallel branches and Map iterations,
+ * real clock) hold their worker; the pool grows so that n_min workers stay
+ * free for everything else, up to this many threads. */
+#define SCHED_MAX_THREADS 256
 
 static void push(sfn_sched_t *s, const char *arn, size_t len, int64_t fired_ms) {
     sched_item_t *it = calloc(1, sizeof *it);
@@ -200,14 +207,6 @@ static bool has_timers(sfn_sched_t *s) {
     return found;
 }
 
-static void advance_virtual_clock(sw_clock_t *c, int64_t to_ms) {
-    int64_t cur = __atomic_load_n(&c->virtual_now_ms, __ATOMIC_ACQUIRE);
-    while (cur < to_ms &&
-           !__atomic_compare_exchange_n(&c->virtual_now_ms, &cur, to_ms, false, __ATOMIC_ACQ_REL,
-                                        __ATOMIC_ACQUIRE))
-        ;
-}
-
 static void wait_until_real(sfn_sched_t *s, int64_t until_ms) {
     struct timespec ts;
     ts.tv_sec = (time_t)(until_ms / 1000);
@@ -261,7 +260,7 @@ static void *worker_main(void *arg) {
         if (s->sf->clock->is_virtual) {
             if (has_timer && s->n_busy == 0) {
                 /* Nothing can run before the next timer: jump to it. */
-                advance_virtual_clock(s->sf->clock, due);
+                clock_advance_to(s->sf->clock, due);
                 continue;
             }
             pthread_cond_wait(&s->cv, &s->mu);
@@ -319,24 +318,32 @@ int sfn_start(sfn_t *sf, int n_workers, sw_error_t *err) {
     if (n_workers < 1)
         n_workers = 1;
     s = calloc(1, sizeof *s);
-    if (!s || !(s->threads = calloc((size_t)n_workers, sizeof *s->threads)) ||
-        !(s->busy = calloc((size_t)n_workers, sizeof *s->busy)))
+    if (n_workers > SCHED_MAX_THREADS)
+        n_workers = SCHED_MAX_THREADS;
+    if (!s || !(s->threads = calloc(SCHED_MAX_THREADS, sizeof *s->threads)) ||
+        !(s->busy = calloc(SCHED_MAX_THREADS, sizeof *s->busy)))
         SW_BUG("out of memory");
     s->sf = sf;
+    s->n_min = n_workers;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     pthread_cond_init(&s->activity_cv, NULL);
     if (queue_running(s, err) < 0)
         goto out_free;
+    /* Published before the workers exist: they read sf->sched. */
+    sf->sched = s;
     for (int i = 0; i < n_workers; i++) {
-        if (pthread_create(&s->threads[i], NULL, worker_main, s) != 0) {
-            sf->sched = s;
+        int rc;
+        pthread_mutex_lock(&s->mu);
+        rc = pthread_create(&s->threads[s->n_threads], NULL, worker_main, s);
+        if (rc == 0)
+            s->n_threads++;
+        pthread_mutex_unlock(&s->mu);
+        if (rc != 0) {
             sfn_stop(sf);
             return sw_error_set(err, "InternalServerError", "cannot start worker threads");
         }
-        s->n_threads++;
     }
-    sf->sched = s;
     return 0;
 
 out_free:
@@ -361,8 +368,16 @@ void sfn_stop(sfn_t *sf) {
     pthread_cond_broadcast(&s->cv);
     pthread_cond_broadcast(&s->activity_cv);
     pthread_mutex_unlock(&s->mu);
-    for (int i = 0; i < s->n_threads; i++)
+    /* No thread starts once is_stopping is set; join them all. */
+    for (int i = 0;; i++) {
+        int n;
+        pthread_mutex_lock(&s->mu);
+        n = s->n_threads;
+        pthread_mutex_unlock(&s->mu);
+        if (i >= n)
+            break;
         pthread_join(s->threads[i], NULL);
+    }
     while (s->head)
         item_free(s, pop(s));
     pthread_cond_destroy(&s->cv);
@@ -441,8 +456,14 @@ bool sfn__sched_sleep(sfn_t *sf, int64_t ms) {
     }
     until = real_now_ms() + ms;
     pthread_mutex_lock(&s->mu);
+    s->n_sleeping++;
+    if (!s->is_stopping && s->n_threads - s->n_sleeping < s->n_min &&
+        s->n_threads < SCHED_MAX_THREADS &&
+        pthread_create(&s->threads[s->n_threads], NULL, worker_main, s) == 0)
+        s->n_threads++;
     while (!s->is_stopping && real_now_ms() < until)
         wait_until_real(s, until);
+    s->n_sleeping--;
     is_stopping = s->is_stopping;
     pthread_mutex_unlock(&s->mu);
     return !is_stopping;

@@ -30,22 +30,19 @@
  * wake-up, so branches run concurrently in time under both clocks while a
  * run without waits stays deterministic. A failed child abandons its
  * siblings (AWS aborts them); a retried Parallel/Map starts a new
- * generation of children and stale ones are dropped. Task calls run
- * through ddb_call_txn inside one store write transaction that also
- * records the execution's transition (STORE_EXEC) and its new history
- * events (STORE_HISTORY). Today a run happens in the calling thread
- * (sfn_run); a durable scheduler (timers, resumption after restart)
- * persists the same frame data.
+ * generation of children and stale ones are dropped. Two drivers share
+ * this loop: run_inline (sfn_run, EXPRESS executions: one run to the end
+ * in the calling thread) and sfn__exec_advance (STANDARD executions on
+ * sched.c's workers: from the stored record to the next park or the end;
+ * see "exec.c: durable executions" below, next to its functions).
  *
- * Durable records. STORE_EXEC maps the execution ARN to a JSON record
- * {executionArn, stateMachineArn, name, status, startDate, input, state,
- * stateInput, lastEventId, [output | error, cause], [stopDate]}: `state` and
- * `stateInput` say where the execution resumes. STORE_HISTORY keys are
- * the execution ARN, a NUL byte and the event id as u32 big-endian, so one
- * execution's events are one ordered range; values are the event JSON.
- * Events are written with the record, at the start, with every Task's
- * transaction and at the end (a Task's write, its history events and the
- * transition that follows it commit together).
+ * Records. STORE_EXEC maps the execution ARN to its record and ARN +
+ * "\0def" to the definition snapshot it runs (format below, at
+ * sfn__exec_start). STORE_HISTORY keys are the execution ARN, a NUL byte
+ * and the event id as u32 big-endian, so one execution's events are one
+ * ordered range; values are the event JSON. A top-level Task's DynamoDB
+ * call, its events and the transition that follows it commit in one
+ * transaction.
  *
  * History. Event ids are 1-based and dense; previousEventId is the last
  * event of the same frame (0 for the first state of the execution, the
@@ -84,9 +81,16 @@ typedef enum sfn_state_type {
 typedef enum sfn_task_kind {
     SFN_TASK_DDB_OPTIMIZED,  /* arn:aws:states:::dynamodb:putItem ... */
     SFN_TASK_DDB_SDK,        /* arn:aws:states:::aws-sdk:dynamodb:<action> */
-    SFN_TASK_ACTIVITY        /* arn:aws:states:<region>:<account>:activity:<name>;
+    SFN_TASK_ACTIVITY,       /* arn:aws:states:<region>:<account>:activity:<name>;
                                 task_action is the activity ARN (exec.c runs it:
                                 GetActivityTask / SendTask* complete it) */
+    SFN_TASK_CALLBACK        /* arn:aws:states:::<service>:<action>.waitForTaskToken
+                                of a service stepwise does not host: nothing is
+                                called; the execution waits for SendTask* with
+                                $$.Task.Token. task_op is the service
+                                ("lambda"), task_action the action with its
+                                suffix ("invoke.waitForTaskToken"), as history
+                                events name them */
 } sfn_task_kind_t;
 
 typedef struct sfn_program sfn_program_t;
@@ -342,7 +346,9 @@ bool sfn__machine_has_op(const char *op);
  * [output | error, cause] (text), roleArn, lastEventId (the last event in
  * STORE_HISTORY), [timerMs] and, while RUNNING, `resume`: where the root
  * frame carries on: {state, input (text), prev, phase ("ENTER" | "WAIT" |
- * "RETRY"), enteredId, enteredMs, retryCounts, nRetries}. Key ARN + "\0def"
+ * "RETRY" | "ACTIVITY" | "TASK_DONE" | "TASK_FAILED"), enteredId,
+ * enteredMs, retryCounts, nRetries, [token, taskInput, callback,
+ * timeoutAtMs, heartbeatMs, deadlineMs, result, error, cause]}. Key ARN + "\0def"
  * holds the definition and machine snapshot the execution runs (and
  * DescribeStateMachineForExecution returns). STORE_TIMERS keys are the due
  * time (ms, u64 BE) followed by the execution ARN; the record's timerMs

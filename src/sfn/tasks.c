@@ -41,6 +41,37 @@ int sfn__task_resolve(arena_t *a, const char *resource, sfn_task_kind_t *kind,
     }
     if (n >= 7 && lens[0] == 3 && memcmp(parts[0], "arn", 3) == 0 && lens[1] == 3 &&
         memcmp(parts[1], "aws", 3) == 0 && lens[2] == 6 && memcmp(parts[2], "states", 6) == 0) {
+        if (n == 7 && lens[3] > 0 && lens[4] > 0 && lens[5] == 8 &&
+            memcmp(parts[5], "activity", 8) == 0 && lens[6] > 0) {
+            /* An activity: workers take its tasks (GetActivityTask). */
+            *kind = SFN_TASK_ACTIVITY;
+            *action = arena_strdup(a, resource);
+            *op = "Activity";
+            return 0;
+        }
+        if (n == 7 && lens[3] == 0 && lens[4] == 0) {
+            /* .waitForTaskToken on a service stepwise does not host: no call
+             * is made; the execution waits for SendTask* ($$.Task.Token). */
+            static const char *const callbacks[] = {
+                "lambda:invoke",     "sqs:sendMessage", "sns:publish",
+                "events:putEvents",  "states:startExecution", "ecs:runTask",
+                "apigateway:invoke",
+            };
+            static const char suffix[] = ".waitForTaskToken";
+            size_t slen = sizeof suffix - 1;
+            for (size_t i = 0; i < sizeof callbacks / sizeof callbacks[0]; i++) {
+                size_t svc = strcspn(callbacks[i], ":");
+                const char *act = callbacks[i] + svc + 1;
+                if (lens[5] == svc && memcmp(parts[5], callbacks[i], svc) == 0 &&
+                    lens[6] == strlen(act) + slen && memcmp(parts[6], act, strlen(act)) == 0 &&
+                    memcmp(parts[6] + strlen(act), suffix, slen) == 0) {
+                    *kind = SFN_TASK_CALLBACK;
+                    *op = arena_strndup(a, parts[5], lens[5]);
+                    *action = arena_strndup(a, parts[6], lens[6]);
+                    return 0;
+                }
+            }
+        }
         if (n == 7 && lens[5] == 8 && memcmp(parts[5], "dynamodb", 8) == 0) {
             for (size_t i = 0; i < sizeof optimized_ops / sizeof optimized_ops[0]; i++) {
                 if (strlen(optimized_ops[i][0]) == lens[6] &&

@@ -3,6 +3,8 @@
  * (sfn_start) under the virtual clock, including a restart mid-way. */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -709,5 +711,123 @@ TEST(sfn_api_stop_interrupts_branch_wait) {
     CHECK(history_is_sound(h));
     CHECK_EQ_INT(count(h, "ParallelStateEntered"), 1);
     CHECK_EQ_INT(count(h, "WaitStateEntered"), 1);
+    env_close(&e);
+}
+
+/* A real crash: a child process runs executions (DynamoDB writes around a
+ * Wait) and is killed with SIGKILL mid-way; reopening the data directory
+ * finishes every execution it had acknowledged, each write applied once
+ * and each history whole. */
+TEST(sfn_api_sigkill_mid_run) {
+    env_t e;
+    sw_error_t err;
+    enum { N = 24 };
+    pid_t pid;
+    memset(&e, 0, sizeof e);
+    arena_init(&e.a);
+    strcpy(e.dir, "/tmp/sfn-api-XXXXXX");
+    if (!mkdtemp(e.dir))
+        abort();
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0) {
+        json_t *resp;
+        env_open_dir(&e, false);
+        if (ddb_call(e.db, "CreateTable",
+                     J(&e.a, "{\"TableName\":\"Cnt\",\"KeySchema\":[{\"AttributeName\":"
+                             "\"pk\",\"KeyType\":\"HASH\"}],\"AttributeDefinitions\":[{"
+                             "\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],"
+                             "\"BillingMode\":\"PAY_PER_REQUEST\"}"),
+                     &e.a, &resp, &err) < 0)
+            _exit(2);
+        const char *m = create(&e, "Crash", NULL,
+            "{\"StartAt\":\"Add1\",\"States\":{"
+            "\"Add1\":{\"Type\":\"Task\",\"Resource\":\"arn:aws:states:::dynamodb:updateItem\","
+            "\"Parameters\":{\"TableName\":\"Cnt\",\"Key\":{\"pk\":{\"S.$\":\"$$.Execution.Name\"}},"
+            "\"UpdateExpression\":\"ADD n :one\",\"ExpressionAttributeValues\":{\":one\":{\"N\":\"1\"}}},"
+            "\"ResultPath\":null,\"Next\":\"Hold\"},"
+            "\"Hold\":{\"Type\":\"Wait\",\"Seconds\":1,\"Next\":\"Add2\"},"
+            "\"Add2\":{\"Type\":\"Task\",\"Resource\":\"arn:aws:states:::dynamodb:updateItem\","
+            "\"Parameters\":{\"TableName\":\"Cnt\",\"Key\":{\"pk\":{\"S.$\":\"$$.Execution.Name\"}},"
+            "\"UpdateExpression\":\"ADD m :one\",\"ExpressionAttributeValues\":{\":one\":{\"N\":\"1\"}}},"
+            "\"ResultPath\":null,\"End\":true}}}");
+        if (sfn_start(e.sf, 2, &err) < 0)
+            _exit(2);
+        for (int i = 0;; i++) {
+            char name[32];
+            snprintf(name, sizeof name, "c%d", i % 1000);
+            start(&e, m, name, "{}");
+            usleep(i < N ? 20000 : 200000);
+        }
+    }
+    CHECK(pid > 0);
+    usleep(1300000);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+
+    env_open_dir(&e, true);
+    {
+        /* Some were caught mid-way (parked on their Waits). */
+        json_t *r = callj(&e, "ListExecutions",
+                          "{\"stateMachineArn\":\"arn:aws:states:us-east-1:123456789012:"
+                          "stateMachine:Crash\",\"statusFilter\":\"RUNNING\"}");
+        CHECK(r && json_obj_get(r, "executions")->len >= 1);
+    }
+    CHECK_EQ_INT(sfn_start(e.sf, 2, &err), 0);
+    CHECK(sfn_wait_idle(e.sf, 20000));
+    json_t *l = callj(&e, "ListExecutions",
+                      "{\"stateMachineArn\":\"arn:aws:states:us-east-1:123456789012:stateMachine:"
+                      "Crash\",\"maxResults\":1000}");
+    const json_t *list = json_obj_get(l, "executions");
+    CHECK(list && list->len >= 10);
+    for (size_t i = 0; list && i < list->len; i++) {
+        const char *x = json_obj_get_str(list->u.items[i], "executionArn");
+        const char *name = json_obj_get_str(list->u.items[i], "name");
+        json_t *h = history(&e, x), *resp;
+        char key[128];
+        CHECK_EQ_STR(json_obj_get_str(describe(&e, x), "status"), "SUCCEEDED");
+        CHECK(history_is_sound(h));
+        CHECK_EQ_INT(h ? h->len : 0, 14);
+        snprintf(key, sizeof key,
+                 "{\"TableName\":\"Cnt\",\"Key\":{\"pk\":{\"S\":\"%s\"}},\"ConsistentRead\":true}",
+                 name);
+        CHECK_EQ_INT(ddb_call(e.db, "GetItem", J(&e.a, key), &e.a, &resp, &err), 0);
+        CHECK(json_is(&e.a, json_obj_get(resp, "Item"),
+                      arena_sprintf(&e.a, "{\"pk\":{\"S\":\"%s\"},\"n\":{\"N\":\"1\"},"
+                                          "\"m\":{\"N\":\"1\"}}", name)));
+    }
+    env_close(&e);
+}
+
+/* Waits inside Parallel branches hold their worker (real clock), but the
+ * pool grows: other executions are not starved. */
+TEST(sfn_api_branch_waits_do_not_starve) {
+    env_t e;
+    sw_error_t err;
+    memset(&e, 0, sizeof e);
+    arena_init(&e.a);
+    strcpy(e.dir, "/tmp/sfn-api-XXXXXX");
+    if (!mkdtemp(e.dir))
+        abort();
+    env_open_dir(&e, false);
+    const char *slow = create(&e, "Slow", NULL,
+        "{\"StartAt\":\"Par\",\"States\":{\"Par\":{\"Type\":\"Parallel\",\"Branches\":["
+        "{\"StartAt\":\"W\",\"States\":{\"W\":{\"Type\":\"Wait\",\"Seconds\":30,\"End\":true}}}],"
+        "\"End\":true}}}");
+    const char *fast = create(&e, "Fast", NULL, PASS_DEF);
+    CHECK_EQ_INT(sfn_start(e.sf, 1, &err), 0);
+    for (int i = 0; i < 3; i++)
+        start(&e, slow, arena_sprintf(&e.a, "s%d", i), NULL);
+    usleep(100000);
+    const char *x = json_obj_get_str(start(&e, fast, "f", NULL), "executionArn");
+    const char *status = NULL;
+    for (int tries = 0; tries < 100; tries++) {
+        status = json_obj_get_str(describe(&e, x), "status");
+        if (strcmp(status, "RUNNING") != 0)
+            break;
+        usleep(10000);
+    }
+    CHECK_EQ_STR(status, "SUCCEEDED");
+    sfn_stop(e.sf);
     env_close(&e);
 }
