@@ -3,6 +3,7 @@
 #define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +19,70 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
     return remove(path);
 }
 
+/* Creates the directories above `path` (the store creates `path` itself). */
+static int make_parents(const char *path) {
+    char buf[4096];
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return 0;
+}
+
+/* A temporary data directory must go even when the user stops the command
+ * with Ctrl-C or SIGTERM. The handler may only use async-signal-safe calls,
+ * so the paths are prepared in advance: LMDB keeps exactly two files in its
+ * directory. One temporary directory exists at a time. */
+static char temp_dir[4096], temp_data[4200], temp_lock[4200];
+static volatile sig_atomic_t has_temp_dir;
+static const int cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP};
+static struct sigaction saved_actions[3];
+
+static void remove_temp_dir_and_reraise(int sig) {
+    if (has_temp_dir) {
+        unlink(temp_data);
+        unlink(temp_lock);
+        rmdir(temp_dir);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void guard_temp_dir(const char *dir) {
+    snprintf(temp_dir, sizeof(temp_dir), "%s", dir);
+    snprintf(temp_data, sizeof(temp_data), "%s/data.mdb", dir);
+    snprintf(temp_lock, sizeof(temp_lock), "%s/lock.mdb", dir);
+    has_temp_dir = 1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = remove_temp_dir_and_reraise;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof(cleanup_signals) / sizeof(cleanup_signals[0]); i++)
+        sigaction(cleanup_signals[i], &sa, &saved_actions[i]);
+}
+
+static void unguard_temp_dir(void) {
+    if (!has_temp_dir)
+        return;
+    for (size_t i = 0; i < sizeof(cleanup_signals) / sizeof(cleanup_signals[0]); i++)
+        sigaction(cleanup_signals[i], &saved_actions[i], NULL);
+    has_temp_dir = 0;
+}
+
 int cli_engines_open(cli_engines_t *e, const char *dir, bool is_virtual_clock,
                      sw_error_t *err) {
     memset(e, 0, sizeof(*e));
     clock_init(&e->clock, is_virtual_clock);
     if (dir) {
         e->dir = strdup(dir);
+        if (e->dir && make_parents(e->dir) < 0)
+            return sw_error_set(err, "InvalidInput", "cannot create %s: %s", dir,
+                                strerror(errno));
     } else {
         const char *tmp = getenv("TMPDIR");
         char tmpl[4096];
@@ -34,6 +93,7 @@ int cli_engines_open(cli_engines_t *e, const char *dir, bool is_virtual_clock,
                                 strerror(errno));
         e->dir = strdup(tmpl);
         e->is_temporary = true;
+        guard_temp_dir(tmpl);
     }
     if (!e->dir)
         abort();
@@ -56,8 +116,10 @@ void cli_engines_close(cli_engines_t *e) {
         ddb_close(e->ddb);
     if (e->store)
         store_close(e->store);
-    if (e->is_temporary && e->dir)
+    if (e->is_temporary && e->dir) {
         nftw(e->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        unguard_temp_dir();
+    }
     free(e->dir);
     memset(e, 0, sizeof(*e));
 }

@@ -11,7 +11,7 @@ static void usage(FILE *f) {
           "  run DEFINITION.json [--input JSON | --input-file FILE] [--setup FILE]\n"
           "      [--data DIR] [--clock real|virtual] [--format table|json] [--name NAME]\n"
           "                      run one execution and print its step-by-step trace\n"
-          "  test CASE.json|DIR ... [--clock real|virtual] [--verbose]\n"
+          "  test CASE.json|DIR ... [--clock real|virtual] [--pending FILE] [--verbose]\n"
           "                      run conformance case files; prints N passed, N failed\n"
           "  serve [--host 127.0.0.1] [--port 8000] [--data DIR] [--region R] [--account A]\n"
           "      [--credentials FILE] [--clock real|virtual]\n"

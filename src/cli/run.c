@@ -21,8 +21,22 @@ typedef struct run_opts {
 static int usage_error(const char *msg, const char *arg) {
     fprintf(stderr, "stepwise run: %s%s%s\n", msg, arg ? " " : "", arg ? arg : "");
     fprintf(stderr, "usage: stepwise run DEFINITION.json [--input JSON | --input-file FILE] "
-                    "[--setup FILE] [--data DIR] [--clock real|virtual] [--format table|json]\n");
+                    "[--setup FILE] [--data DIR] [--clock real|virtual] [--format table|json] "
+                    "[--name NAME]\n");
     return CLI_EXIT_USAGE;
+}
+
+/* Execution names as StartExecution accepts them: 1 to 80 characters, none
+ * of them whitespace, brackets, wildcards, the listed punctuation or a
+ * control character. */
+static bool is_valid_execution_name(const char *name) {
+    size_t n = strlen(name);
+    if (n == 0 || n > 80)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (*p <= 0x20 || *p == 0x7f || strchr("<>{}[]?*\"#%\\^|~`$&,;:/", *p))
+            return false;
+    return true;
 }
 
 static int parse_opts(int argc, char **argv, run_opts_t *o) {
@@ -64,6 +78,8 @@ static int parse_opts(int argc, char **argv, run_opts_t *o) {
     }
     if (!o->definition_path)
         return usage_error("no definition file given", NULL);
+    if (o->name && !is_valid_execution_name(o->name))
+        return usage_error("--name: Invalid Name:", o->name);
     if (o->input_text && o->input_path)
         return usage_error("give --input or --input-file, not both", NULL);
     return 0;
@@ -201,6 +217,13 @@ static void print_definition_error(const char *path, const sw_error_t *err) {
 }
 
 int cli_cmd_run(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: stepwise run DEFINITION.json [--input JSON | --input-file FILE] "
+                   "[--setup FILE] [--data DIR] [--clock real|virtual] [--format table|json] "
+                   "[--name NAME]\n(see README.md: \"Run a workflow\")\n");
+            return CLI_EXIT_OK;
+        }
     run_opts_t o;
     if (parse_opts(argc, argv, &o) != 0)
         return CLI_EXIT_USAGE;
@@ -265,7 +288,7 @@ out:
 }
 
 int cli_cmd_validate(int argc, char **argv) {
-    if (argc != 2) {
+    if (argc != 2 || argv[1][0] == '-') {
         fprintf(stderr, "usage: stepwise validate DEFINITION.json\n");
         return CLI_EXIT_USAGE;
     }

@@ -13,8 +13,10 @@
 #include <sys/stat.h>
 
 /* The map is address space reserved, not disk used: the file grows with the
- * data. 1 GiB unless STEPWISE_MAP_MB says otherwise. */
-#define STORE_DEFAULT_MAP_BYTES ((size_t)1 << 30)
+ * data. 64 GiB unless STEPWISE_MAP_MB says otherwise: one legal execution
+ * (25,000 history events of up to 256 KiB) can hold gigabytes, so the
+ * default must never be what stops a workload that the disk can hold. */
+#define STORE_DEFAULT_MAP_BYTES ((size_t)64 << 30)
 
 static const char *const dbi_names[STORE_N_DBI] = {
     [STORE_CATALOG] = "catalog",

@@ -164,3 +164,35 @@ def test_stepwise_test_reports_failures_and_counts(tmp_path):
     assert res.returncode == 1
     assert "FAIL " + bad in res.stdout and "output 1, expected 2" in res.stdout
     assert res.stdout.strip().endswith("1 passed, 1 failed")
+
+
+def test_temporary_data_dir_is_removed_on_ctrl_c(tmp_path):
+    import signal
+    import time
+    d = write(tmp_path, "d.json", {"StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": 30, "End": True}}})
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    proc = subprocess.Popen([BIN, "run", d], env={**os.environ, "TMPDIR": str(tmpdir)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 10
+    while not list(tmpdir.iterdir()) and time.time() < deadline:
+        time.sleep(0.05)
+    assert len(list(tmpdir.iterdir())) == 1
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGINT
+    assert list(tmpdir.iterdir()) == []
+
+
+def test_execution_name_and_nested_data_dir(tmp_path):
+    d = write(tmp_path, "d.json", {"StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Parameters": {"name.$": "$$.Execution.Name"}, "End": True}}})
+    for bad in ("", "a b", "x*", "a" * 81):
+        assert run("run", d, "--name", bad).returncode == 2
+    res = run("run", d, "--name", "order-42", "--data", str(tmp_path / "a" / "b" / "c"),
+              "--format", "json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["output"] == {"name": "order-42"}
+    assert run("run", "--help").returncode == 0
