@@ -15,9 +15,9 @@ ifeq ($(CC),cc)
 CC := gcc
 endif
 
-PKGS := lmdb libcrypto libmicrohttpd zlib
+PKGS := lmdb libcrypto libmicrohttpd zlib libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -llmdb -lcrypto -lmicrohttpd -lz)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -llmdb -lcrypto -lmicrohttpd -lz -lcurl)
 
 WARN := -Wall -Wextra -Werror -Wpedantic -Wstrict-prototypes \
         -Wmissing-prototypes -Wshadow -Wvla -Wwrite-strings -Wformat=2 \
@@ -100,8 +100,10 @@ PYTEST := /usr/bin/python3 -m pytest -q -p no:cacheprovider
 test-plain: $(BUILD)/stepwise $(BUILD)/unit_tests fuzz-replay
 	$(BUILD)/unit_tests
 	$(BUILD)/stepwise test --pending tests/cases/pending.txt tests/cases $(wildcard ../shared/cases)
+	$(BUILD)/stepwise test --serve $(BUILD)/stepwise --pending tests/cases/pending.txt tests/cases $(wildcard ../shared/cases)
 	STEPWISE=$(abspath $(BUILD)/stepwise) $(PYTEST) tests/cli
 	STEPWISE_BIN=$(abspath $(BUILD)/stepwise) tests/e2e/run.sh
+	STEPWISE_BIN=$(abspath $(BUILD)/stepwise) tests/crash/run.sh
 
 test-san:
 	$(MAKE) BUILD=$(BUILD)/san SAN=1 test-plain

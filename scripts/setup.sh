@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages stepwise builds and tests with, only if missing.
 set -e
-PKGS="gcc make pkg-config liblmdb-dev libssl-dev libmicrohttpd-dev zlib1g-dev libjansson-dev clang python3 python3-pytest python3-boto3 awscli wrk"
+PKGS="gcc make pkg-config liblmdb-dev libssl-dev libmicrohttpd-dev zlib1g-dev libjansson-dev libcurl4-openssl-dev clang python3 python3-pytest python3-boto3 awscli wrk"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -223,6 +223,36 @@ void net_response_too_large(const net_request_t *req, arena_t *a, net_response_t
     resp->is_closing = true;
 }
 
+bool net_request_may_block(const net_request_t *req) {
+    /* The engine's long polls. A short list kept here, next to the
+     * routing, so the engines need no transport knowledge. */
+    static const char *const blocking[] = {SFN_TARGET_PREFIX "GetActivityTask", NULL};
+    const net_header_t *target = net__header_get(req, "X-Amz-Target");
+    if (!target)
+        return false;
+    for (int i = 0; blocking[i]; i++)
+        if (target->value_len == strlen(blocking[i]) &&
+            memcmp(target->value, blocking[i], target->value_len) == 0)
+            return true;
+    return false;
+}
+
+void net_response_throttled(const net_request_t *req, arena_t *a, net_response_t *resp) {
+    memset(resp, 0, sizeof(*resp));
+    add_header(resp, "x-amzn-RequestId", req->request_id ? req->request_id
+                                                         : make_request_id(a));
+    const net_header_t *ct = net__header_get(req, "Content-Type");
+    bool is_json = ct && ct->value_len >= 16 &&
+                   strncasecmp(ct->value, "application/json", 16) == 0;
+    const net_header_t *target = net__header_get(req, "X-Amz-Target");
+    reply_t r = {.req = req, .a = a, .resp = resp,
+                 .content_type = is_json ? "application/json" : "application/x-amz-json-1.0",
+                 .is_sfn = target && target->value_len >= sizeof(SFN_TARGET_PREFIX) - 1 &&
+                           memcmp(target->value, SFN_TARGET_PREFIX,
+                                  sizeof(SFN_TARGET_PREFIX) - 1) == 0};
+    set_error(&r, 400, "ThrottlingException", "Rate exceeded", NULL);
+}
+
 void net_handle(const net_t *net, const net_request_t *req, arena_t *a,
                 net_response_t *resp) {
     memset(resp, 0, sizeof(*resp));

@@ -5,9 +5,23 @@
  * NET_MAX_BODY_BYTES (413 beyond). Each request owns one arena, created when
  * its first line arrives and released once its response is queued (MHD
  * copies the body). Nothing protocol-specific lives here: replacing this
- * file replaces the event loop and nothing else. */
+ * file replaces the event loop and nothing else.
+ *
+ * Requests that may block (net_request_may_block: long polls) must not
+ * hold a pool thread, or every connection that thread serves would wait
+ * with them. Such a request is handed to a helper thread and its
+ * connection suspended (MHD_suspend_connection); the helper runs
+ * net_handle, stores the response in the request's state and resumes the
+ * connection; MHD then calls on_request again on a pool thread, which
+ * queues the stored response. Ownership of the request's state (and its
+ * arena) moves with it: the pool thread until the hand-off, the helper
+ * until it sets is_done (release) and resumes, the pool thread again from
+ * then on (MHD neither times out nor completes a suspended connection).
+ * Helpers are started on demand up to NET_MAX_BLOCKING and stay until the
+ * server stops; past the cap the answer is ThrottlingException. */
 #include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,13 +38,32 @@
 #define NET_CONN_MEMORY_BYTES (64 * 1024) /* headers must fit in this */
 #define NET_MAX_HEADERS 256
 
+typedef struct req_state req_state_t;
+
+/* The helper threads of blocking requests. All fields under `mu`.
+ * Invariants: n_queued <= n_idle (a queued request always has a thread
+ * free to take it), n_threads = n_idle + (n_jobs - n_queued),
+ * n_jobs <= NET_MAX_BLOCKING. */
+typedef struct helper_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;           /* a request was queued, or is_stopping */
+    req_state_t *head, *tail;    /* handed off, not yet taken by a helper */
+    size_t n_queued;
+    size_t n_jobs;               /* handed off and not yet resumed */
+    size_t n_idle;               /* helpers waiting for work */
+    size_t n_threads;
+    pthread_t threads[NET_MAX_BLOCKING];
+    bool is_stopping;
+} helper_pool_t;
+
 struct net_server {
     struct MHD_Daemon *daemon;
     const net_t *net;
     atomic_int in_flight;   /* requests begun and not yet answered */
+    helper_pool_t pool;
 };
 
-typedef struct req_state {
+struct req_state {
     net_server_t *srv;
     arena_t arena;
     char *uri;              /* raw request target as sent (path?query) */
@@ -41,7 +74,14 @@ typedef struct req_state {
     bool is_started;        /* the access handler has seen the headers */
     bool is_too_large;
     bool is_answered;
-} req_state_t;
+    /* A blocking request handed to a helper: */
+    bool is_handed_off;     /* pool thread's flag: suspended, answer pending */
+    atomic_bool is_done;    /* set by the helper once `resp` is ready */
+    struct MHD_Connection *conn;
+    net_request_t req;      /* deep copy in `arena` (MHD's memory is not ours) */
+    net_response_t resp;    /* in `arena` */
+    req_state_t *next;      /* in the pool's queue */
+};
 
 typedef struct header_list {
     arena_t *a;
@@ -67,6 +107,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
     arena_init(&st->arena);
     st->uri = arena_strdup(&st->arena, uri ? uri : "/");
     st->start_ms = wall_ms();
+    atomic_init(&st->is_done, false);
     atomic_fetch_add(&srv->in_flight, 1);
     return st;
 }
@@ -142,6 +183,116 @@ static void fill_request(req_state_t *st, struct MHD_Connection *conn, const cha
     req->now_ms = st->start_ms;
 }
 
+/* ------------------------------------------------------------ helpers */
+
+/* Copies what `req` borrows from MHD into `a`, so the request can outlive
+ * the access handler's call. */
+static void request_copy(arena_t *a, const net_request_t *src, net_request_t *dst) {
+    *dst = *src;
+    dst->method = arena_strdup(a, src->method);
+    dst->path = arena_strdup(a, src->path);
+    dst->query = arena_strdup(a, src->query);
+    net_header_t *hs = arena_alloc(a, (src->n_headers ? src->n_headers : 1) * sizeof(*hs));
+    for (size_t i = 0; i < src->n_headers; i++) {
+        hs[i].name = arena_strndup(a, src->headers[i].name, src->headers[i].name_len);
+        hs[i].name_len = src->headers[i].name_len;
+        hs[i].value = arena_strndup(a, src->headers[i].value, src->headers[i].value_len);
+        hs[i].value_len = src->headers[i].value_len;
+    }
+    dst->headers = hs;
+    /* The body already lives in the request's arena. */
+}
+
+static void *helper_main(void *arg) {
+    net_server_t *srv = arg;
+    helper_pool_t *p = &srv->pool;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->head && !p->is_stopping)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (!p->head)
+            break;
+        req_state_t *st = p->head;
+        p->head = st->next;
+        if (!p->head)
+            p->tail = NULL;
+        p->n_queued--;
+        p->n_idle--;
+        pthread_mutex_unlock(&p->mu);
+
+        /* This thread owns `st` until MHD_resume_connection. */
+        net_handle(srv->net, &st->req, &st->arena, &st->resp);
+        struct MHD_Connection *conn = st->conn;
+        atomic_store_explicit(&st->is_done, true, memory_order_release);
+        MHD_resume_connection(conn);   /* `st` may be gone from here on */
+
+        pthread_mutex_lock(&p->mu);
+        p->n_jobs--;
+        p->n_idle++;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* Hands `st` (whose request is in st->req) to a helper and suspends its
+ * connection. False when NET_MAX_BLOCKING requests already wait or no
+ * helper could be started: the caller answers instead. */
+static bool hand_off(net_server_t *srv, struct MHD_Connection *conn, req_state_t *st) {
+    helper_pool_t *p = &srv->pool;
+    pthread_mutex_lock(&p->mu);
+    if (p->is_stopping || p->n_jobs == NET_MAX_BLOCKING)
+        goto out_refuse;
+    if (p->n_queued >= p->n_idle) {
+        SW_ASSERT(p->n_threads < NET_MAX_BLOCKING);
+        if (pthread_create(&p->threads[p->n_threads], NULL, helper_main, srv) != 0)
+            goto out_refuse;
+        p->n_threads++;
+        p->n_idle++;
+    }
+    p->n_jobs++;
+    p->n_queued++;
+    st->conn = conn;
+    st->is_handed_off = true;
+    st->next = NULL;
+    /* Suspended before any helper can see it (they need `mu`), so the
+     * resume never comes first. */
+    MHD_suspend_connection(conn);
+    if (p->tail)
+        p->tail->next = st;
+    else
+        p->head = st;
+    p->tail = st;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return true;
+
+out_refuse:
+    pthread_mutex_unlock(&p->mu);
+    return false;
+}
+
+static size_t pool_jobs(helper_pool_t *p) {
+    pthread_mutex_lock(&p->mu);
+    size_t n = p->n_jobs;
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
+/* Ends the helpers (none may have a job: the daemon is stopped). */
+static void pool_stop(helper_pool_t *p) {
+    pthread_mutex_lock(&p->mu);
+    p->is_stopping = true;
+    pthread_cond_broadcast(&p->cv);
+    size_t n = p->n_threads;
+    pthread_mutex_unlock(&p->mu);
+    for (size_t i = 0; i < n; i++)
+        pthread_join(p->threads[i], NULL);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+}
+
+/* ------------------------------------------------------------ the handler */
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -197,11 +348,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (st->is_answered)
         return MHD_YES;
+    if (st->is_handed_off) {
+        /* Called again after MHD_resume_connection: the helper is done. */
+        if (!atomic_load_explicit(&st->is_done, memory_order_acquire))
+            return MHD_YES;
+        st->is_handed_off = false;
+        return queue(conn, st, &st->resp);
+    }
     fill_request(st, conn, url, method, &req, &hl);
-    if (st->is_too_large)
+    if (st->is_too_large) {
         net_response_too_large(&req, &st->arena, &resp);
-    else
+    } else if (net_request_may_block(&req)) {
+        request_copy(&st->arena, &req, &st->req);
+        if (hand_off(srv, conn, st))
+            return MHD_YES;
+        net_response_throttled(&req, &st->arena, &resp);
+    } else {
         net_handle(srv->net, &req, &st->arena, &resp);
+    }
     return queue(conn, st, &resp);
 }
 
@@ -224,9 +388,11 @@ int net_server_start(const net_t *net, const char *host, int port, net_server_t 
         abort();
     srv->net = net;
     atomic_init(&srv->in_flight, 0);
+    pthread_mutex_init(&srv->pool.mu, NULL);
+    pthread_cond_init(&srv->pool.cv, NULL);
     long n_cpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned int n_threads = n_cpu > 0 ? (unsigned int)n_cpu : 1;
-    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC;
+    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
@@ -240,6 +406,7 @@ int net_server_start(const net_t *net, const char *host, int port, net_server_t 
         MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!srv->daemon) {
+        pool_stop(&srv->pool);
         free(srv);
         return sw_error_set(err, "InternalServerError",
                             "cannot listen on %s port %d (in use, or not an address of this "
@@ -260,10 +427,23 @@ void net_server_stop(net_server_t *s, int grace_ms) {
     MHD_socket fd = MHD_quiesce_daemon(s->daemon);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
-    for (int waited = 0; atomic_load(&s->in_flight) > 0 && waited < grace_ms; waited += 10) {
+    /* Requests handed to helpers cannot be cut short (the engine owns
+     * their wait, and MHD must not stop with a connection suspended):
+     * wait for them however long, then give the last responses up to a
+     * second to go out. */
+    int64_t deadline_ms = wall_ms() + (grace_ms > 0 ? grace_ms : 0);
+    while (atomic_load(&s->in_flight) > 0) {
+        int64_t now_ms = wall_ms();
+        if (pool_jobs(&s->pool) > 0) {
+            if (deadline_ms < now_ms + 1000)
+                deadline_ms = now_ms + 1000;
+        } else if (now_ms >= deadline_ms) {
+            break;
+        }
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
     MHD_stop_daemon(s->daemon);
+    pool_stop(&s->pool);
     free(s);
 }

@@ -84,6 +84,21 @@ void net_handle(const net_t *net, const net_request_t *req, arena_t *a,
  * stops reading it). Allocated in `a`. */
 void net_response_too_large(const net_request_t *req, arena_t *a, net_response_t *resp);
 
+/* Requests whose answer may take long because the engine waits inside
+ * the call (a long poll: AWSStepFunctions.GetActivityTask holds up to 60 s,
+ * as AWS does). The transport answers them on helper threads so that they
+ * never hold up other connections; at most NET_MAX_BLOCKING wait at once. */
+#define NET_MAX_BLOCKING 64
+
+/* True if `req` names an operation that may block (see above). Looks only
+ * at the X-Amz-Target header, so it is cheap and needs no body. */
+bool net_request_may_block(const net_request_t *req);
+
+/* The answer when NET_MAX_BLOCKING blocking requests are already waiting:
+ * AWS's ThrottlingException ("Rate exceeded", HTTP 400), which the SDKs
+ * retry with back-off. Allocated in `a`. */
+void net_response_throttled(const net_request_t *req, arena_t *a, net_response_t *resp);
+
 /* Loads a credentials file: one "ACCESS_KEY_ID SECRET_ACCESS_KEY" pair per
  * line ('#' starts a comment), or the AWS CLI's INI format
  * (aws_access_key_id = ... / aws_secret_access_key = ... per profile).
@@ -97,12 +112,18 @@ size_t net_creds_count(const net_creds_t *c);
 typedef struct net_server net_server_t;
 
 /* Starts serving `net` (borrowed; must outlive the server) on host:port with
- * one worker thread per core. `port` 0 picks a free port; *bound_port says
- * which. Errors: "InternalServerError" (address in use, ...). */
+ * one worker thread per core, plus up to NET_MAX_BLOCKING helper threads
+ * (started on demand) for requests that may block. `port` 0 picks a free
+ * port; *bound_port says which. Errors: "InternalServerError" (address in
+ * use, ...). */
 int net_server_start(const net_t *net, const char *host, int port,
                      net_server_t **out, int *bound_port, sw_error_t *err);
 /* Stops accepting, lets requests already being handled finish and their
- * responses go out (up to `grace_ms`), then closes everything. */
+ * responses go out (up to `grace_ms`), then closes everything. A request
+ * inside an engine call always finishes first, whatever `grace_ms` says:
+ * a long poll ends when a task arrives or its wait runs out (the engine
+ * ends it sooner only when it is stopped, which comes after this). Returns
+ * once no thread of the server is left. */
 void net_server_stop(net_server_t *s, int grace_ms);
 
 #endif

@@ -133,10 +133,12 @@ static char *loc_join(asl_t *c, const char *base, const char *field) {
     return arena_sprintf(c->a, "%s/%s", base, field);
 }
 
-/* Compiles the optional reference path `field` of `obj`: absent leaves
- * *out NULL, JSON null sets *is_null. */
-static void compile_ref_path(asl_t *c, const json_t *obj, const char *field,
-                             const char *loc, sfn_path_t **out, bool *is_null) {
+/* Compiles the optional path `field` of `obj` (a Reference Path when
+ * `is_reference`, else any Path): absent leaves *out NULL, JSON null sets
+ * *is_null. */
+static void compile_path_field(asl_t *c, const json_t *obj, const char *field,
+                               const char *loc, bool is_reference, sfn_path_t **out,
+                               bool *is_null) {
     const json_t *v = json_obj_get(obj, field);
     sw_error_t err;
     *out = NULL;
@@ -152,8 +154,27 @@ static void compile_ref_path(asl_t *c, const json_t *obj, const char *field,
         diag(c, SCHEMA, loc_join(c, loc, field), "Expected value of type: String");
         return;
     }
-    if (sfn_path_compile(c->a, v->u.str, v->len, true, out, &err) < 0) {
+    if (sfn_path_compile(c->a, v->u.str, v->len, is_reference, out, &err) < 0) {
         diag(c, SCHEMA, loc_join(c, loc, field), "%s", err.msg);
+        *out = NULL;
+    }
+}
+
+static void compile_ref_path(asl_t *c, const json_t *obj, const char *field,
+                             const char *loc, sfn_path_t **out, bool *is_null) {
+    compile_path_field(c, obj, field, loc, true, out, is_null);
+}
+
+/* ResultPath (a state's or a Catcher's): a Reference Path into the state
+ * input; the context object is read-only, so "$$..." cannot be one. */
+static void compile_result_path(asl_t *c, const json_t *obj, const char *loc,
+                                sfn_path_t **out, bool *is_null) {
+    compile_ref_path(c, obj, "ResultPath", loc, out, is_null);
+    if (*out && sfn_path_is_context(*out)) {
+        diag(c, SCHEMA, loc_join(c, loc, "ResultPath"),
+             "The value '%s' is not a valid Reference Path: ResultPath cannot address the "
+             "context object ('$$')",
+             sfn_path_text(*out));
         *out = NULL;
     }
 }
@@ -174,11 +195,11 @@ static sfn_template_t *compile_template(asl_t *c, const json_t *obj, const char 
 
 /* ErrorPath / CausePath: a reference path or an intrinsic call, compiled
  * as the template {"v.$": text}. */
-static sfn_template_t *compile_dynamic_string(asl_t *c, const json_t *obj,
-                                              const char *field, const char *loc) {
+/* ErrorPath / CausePath: a reference path or an intrinsic call. */
+static sfn_expr_t *compile_dynamic_string(asl_t *c, const json_t *obj, const char *field,
+                                          const char *loc) {
     const json_t *v = json_obj_get(obj, field);
-    json_t *tmpl;
-    sfn_template_t *t = NULL;
+    sfn_expr_t *e = NULL;
     sw_error_t err;
     if (!v)
         return NULL;
@@ -186,13 +207,11 @@ static sfn_template_t *compile_dynamic_string(asl_t *c, const json_t *obj,
         diag(c, SCHEMA, loc_join(c, loc, field), "Expected value of type: String");
         return NULL;
     }
-    tmpl = json_new_obj(c->a);
-    json_obj_set(c->a, tmpl, "v.$", (json_t *)v);
-    if (sfn_template_compile(c->a, tmpl, &t, &err) < 0) {
+    if (sfn_expr_compile(c->a, v->u.str, v->len, true, &e, &err) < 0) {
         diag(c, SCHEMA, loc_join(c, loc, field), "%s", err.msg);
         return NULL;
     }
-    return t;
+    return e;
 }
 
 static bool get_int(asl_t *c, const json_t *obj, const char *field, const char *loc,
@@ -356,8 +375,7 @@ static void compile_catch(asl_t *c, sfn_state_t *st, const json_t *obj, const ch
         if (!next)
             diag(c, SCHEMA, iloc, "These fields are required: [Next]");
         ct->next_name = next;
-        compile_ref_path(c, co, "ResultPath", iloc, &ct->result_path,
-                         &ct->is_result_path_null);
+        compile_result_path(c, co, iloc, &ct->result_path, &ct->is_result_path_null);
     }
 }
 
@@ -449,8 +467,8 @@ static void compile_fail(asl_t *c, sfn_state_t *st, const json_t *obj, const cha
         else
             diag(c, SCHEMA, loc_join(c, loc, "Cause"), "Expected value of type: String");
     }
-    st->error_tmpl = compile_dynamic_string(c, obj, "ErrorPath", loc);
-    st->cause_tmpl = compile_dynamic_string(c, obj, "CausePath", loc);
+    st->error_expr = compile_dynamic_string(c, obj, "ErrorPath", loc);
+    st->cause_expr = compile_dynamic_string(c, obj, "CausePath", loc);
 }
 
 static void compile_choice(asl_t *c, sfn_state_t *st, const json_t *obj, const char *loc) {
@@ -619,9 +637,13 @@ static void compile_state(asl_t *c, sfn_state_t *st, const char *name, const jso
         st->is_end = true;
     }
 
-    compile_ref_path(c, obj, "InputPath", loc, &st->input_path, &st->is_input_path_null);
-    compile_ref_path(c, obj, "OutputPath", loc, &st->output_path, &st->is_output_path_null);
-    compile_ref_path(c, obj, "ResultPath", loc, &st->result_path, &st->is_result_path_null);
+    /* InputPath and OutputPath are Paths (filters, wildcards allowed: the
+     * ASL spec and AWS's paths page); ResultPath is a Reference Path. */
+    compile_path_field(c, obj, "InputPath", loc, false, &st->input_path,
+                       &st->is_input_path_null);
+    compile_path_field(c, obj, "OutputPath", loc, false, &st->output_path,
+                       &st->is_output_path_null);
+    compile_result_path(c, obj, loc, &st->result_path, &st->is_result_path_null);
     if (t != SFN_STATE_MAP || !json_obj_get(obj, "ItemSelector"))
         st->parameters = compile_template(c, obj, "Parameters", loc);
     st->result_selector = compile_template(c, obj, "ResultSelector", loc);

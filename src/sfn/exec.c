@@ -24,6 +24,72 @@
 #define SFN_MAX_HISTORY_EVENTS 25000
 #define SFN_MAX_PAYLOAD_BYTES 262144
 
+/* Length of a JSON string as json_print writes it (escapes included). */
+static size_t printed_str_len(const char *s, size_t len) {
+    size_t n = len + 2;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' ||
+            c == '\f')
+            n += 1;
+        else if (c < 0x20)
+            n += 5;
+    }
+    return n;
+}
+
+/* True when `v` printed compactly (as the history records it) is longer
+ * than `*budget` bytes; counts without allocating and stops early. */
+static bool payload_exceeds(const json_t *v, size_t *budget) {
+    size_t n;
+    if (!v)
+        n = 4;
+    else
+        switch (v->type) {
+        case JSON_NULL:
+        case JSON_TRUE: n = 4; break;
+        case JSON_FALSE: n = 5; break;
+        case JSON_NUMBER: n = v->len; break;
+        case JSON_STRING: n = printed_str_len(v->u.str, v->len); break;
+        case JSON_ARRAY:
+            n = 2 + (v->len ? v->len - 1 : 0);
+            if (n > *budget)
+                return true;
+            *budget -= n;
+            for (size_t i = 0; i < v->len; i++)
+                if (payload_exceeds(v->u.items[i], budget))
+                    return true;
+            return false;
+        case JSON_OBJECT:
+        default:
+            n = 2 + (v->len ? v->len - 1 : 0);
+            if (n > *budget)
+                return true;
+            *budget -= n;
+            for (size_t i = 0; i < v->len; i++) {
+                const json_member_t *m = &v->u.members[i];
+                n = printed_str_len(m->key, m->key_len) + 1;
+                if (n > *budget)
+                    return true;
+                *budget -= n;
+                if (payload_exceeds(m->val, budget))
+                    return true;
+            }
+            return false;
+        }
+    if (n > *budget)
+        return true;
+    *budget -= n;
+    return false;
+}
+
+/* True when `v` is over the 256 KiB payload quota. */
+static bool payload_is_too_big(const json_t *v) {
+    size_t budget = SFN_MAX_PAYLOAD_BYTES;
+    return payload_exceeds(v, &budget);
+}
+
+
 /* ---- The engine handle ------------------------------------------------ */
 
 int sfn_open(store_t *store, ddb_t *db, sw_clock_t *clock, sfn_t **out, sw_error_t *err) {
@@ -95,6 +161,25 @@ typedef struct exec {
     frame_t *root;
 } exec_t;
 
+
+/* States.DataLimitExceeded in `eff` (terminal: no Retry/Catch handles it).
+ * `who` is the state name, or the Task's resource when a connector's
+ * output is too big, as AWS's cause names them. */
+static void data_limit_fail(exec_t *ex, sfn_effects_t *eff, const char *who, bool is_input) {
+    eff->kind = SFN_EFF_FAIL;
+    eff->error = "States.DataLimitExceeded";
+    if (is_input)
+        eff->cause = arena_sprintf(ex->a,
+                                   "The state/task '%s' has an input with a size exceeding "
+                                   "the maximum number of bytes service limit.",
+                                   who);
+    else
+        eff->cause = arena_sprintf(ex->a,
+                                   "The state/task '%s' returned a result with a size "
+                                   "exceeding the maximum number of bytes service limit.",
+                                   who);
+    eff->result = eff->error;
+}
 
 static uint64_t rng_next(exec_t *ex) {
     /* xorshift64*: request ids and jitter draws; not for security. */
@@ -790,6 +875,16 @@ static void do_task(exec_t *ex, frame_t *f, size_t row, sfn_effects_t *eff) {
     sfn__task_run(ex->a, ex->sf->db, txn, st, eff->task_params, request_id(ex), now_ms(ex),
                   &o);
     ex->steps[row].ddb_response = o.ddb_response;
+    if (o.is_ok && payload_is_too_big(o.result)) {
+        /* A connector's output over the quota fails the Task, whatever
+         * ResultSelector would keep of it (AWS error-handling guide). */
+        o.is_ok = false;
+        o.error = "States.DataLimitExceeded";
+        o.cause = arena_sprintf(ex->a,
+                                "The state/task '%s' returned a result with a size exceeding "
+                                "the maximum number of bytes service limit.",
+                                st->resource);
+    }
     if (o.is_ok) {
         d = d_task(ex, st);
         json_obj_set(ex->a, d, "output", jtext(ex, o.result));
@@ -864,9 +959,11 @@ static bool enter_state(exec_t *ex, frame_t *f) {
     return true;
 }
 
+#define TASK_TOKEN_BYTES 48
+
 /* A random task token (hex; AWS's tokens are opaque strings). */
 static const char *new_task_token(exec_t *ex) {
-    unsigned char b[48];
+    unsigned char b[TASK_TOKEN_BYTES];
     char *t = arena_alloc(ex->a, sizeof b * 2 + 1);
     if (RAND_bytes(b, sizeof b) != 1)
         SW_BUG("RAND_bytes failed");
@@ -964,6 +1061,13 @@ static bool attempt(exec_t *ex, frame_t *f) {
     f->row = trace_add(ex, st, f->in, f->entered_ms, f->depth);
     f->is_child_error = false;
     sfn__step_enter(ex->a, f->p, f->idx, f->in, f->ctx, now_ms(ex), &f->eff);
+    /* After Parameters, a state's input is held to the payload quota too
+     * (AWS error-handling guide, States.DataLimitExceeded). */
+    if (f->eff.kind != SFN_EFF_FAIL && st->parameters && st->type != SFN_STATE_MAP &&
+        payload_is_too_big(f->eff.effective_input)) {
+        data_limit_fail(ex, &f->eff, st->name, true);
+        return true;
+    }
     switch (f->eff.kind) {
     case SFN_EFF_TASK:
         if (st->task_kind == SFN_TASK_ACTIVITY || st->task_kind == SFN_TASK_CALLBACK)
@@ -1304,6 +1408,12 @@ static int run_inline(sfn_t *sf, const json_t *definition, const json_t *input,
         return -1;
     if (!input)
         input = json_new_obj(a);
+    /* StartExecution's input is at most 256 KiB (AWS API reference); an
+     * oversized one never starts, as api.c rejects it for the API. */
+    if (input_text ? strlen(input_text) > SFN_MAX_PAYLOAD_BYTES : payload_is_too_big(input))
+        return sw_error_set(err, "InvalidExecutionInput",
+                            "Invalid State Machine Execution Input: 'The input size exceeds "
+                            "the maximum number of bytes service limit.'");
     ex_init(&ex, sf, a, machine, opts ? opts->name : NULL, input, role, sfn__now_ms(sf));
     if (exec_arn)
         set_exec_arn(&ex, exec_arn);
@@ -1869,6 +1979,17 @@ out_abort_txn:
     return -1;
 }
 
+/* True when `token` has the form new_task_token gives. */
+static bool is_token_shaped(const char *token) {
+    size_t n = strlen(token);
+    if (n != 2 * TASK_TOKEN_BYTES)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((token[i] >= '0' && token[i] <= '9') || (token[i] >= 'a' && token[i] <= 'f')))
+            return false;
+    return true;
+}
+
 int sfn__task_send(sfn_t *sf, arena_t *a, const char *token, bool is_heartbeat,
                    const char *output, const char *error, const char *cause, json_t **resp,
                    sw_error_t *err) {
@@ -1889,7 +2010,13 @@ int sfn__task_send(sfn_t *sf, arena_t *a, const char *token, bool is_heartbeat,
         /* The stale token (if any) is dropped, then the answer. */
         if (store_txn_commit(txn, err) < 0)
             return -1;
-        return sw_error_set(err, "TaskDoesNotExist", "Task Does Not Exist: '%s'", token);
+        /* One of our tokens whose task has closed (answered, timed out, or
+         * its execution ended) is TaskTimedOut, as AWS documents; anything
+         * else was never a token. */
+        if (is_token_shaped(token))
+            return sw_error_set(err, "TaskTimedOut",
+                                "Task Timed Out: 'Provided task does not exist anymore'");
+        return sw_error_set(err, "InvalidToken", "Invalid Token: 'Invalid token'");
     }
     resume = json_obj_get(rec, "resume");
     if (!json_num_i64(json_obj_get(rec, "timerMs"), &timer))

@@ -481,23 +481,36 @@ static int32_t jrand_next_int(uint64_t *seed, int32_t bound) {
 
 static int fn_math_random(arena_t *a, const sfn__icall_t *c, json_t **argv,
                           json_t **out, sw_error_t *err) {
-    int64_t lo, hi, seed, r;
+    int64_t lo, hi, seed;
+    uint64_t span, draw;
     if (!arg_int(argv[0], &lo) || !arg_int(argv[1], &hi))
         return fail(err, c, "the start and end values must be integers");
-    if (lo >= hi || hi - lo > INT32_MAX)
+    /* AWS evaluates MathRandom on Java ints: bounds outside the int range
+     * fail (and keep hi - lo below from overflowing). */
+    if (lo < INT32_MIN || lo > INT32_MAX || hi < INT32_MIN || hi > INT32_MAX)
+        return fail(err, c, "the values must be between -2147483648 and 2147483647");
+    if (lo >= hi)
         return fail(err, c, "the start value must be less than the end value");
+    span = (uint64_t)(hi - lo); /* 1 .. 2^32 - 1 */
     if (c->n_args == 3) {
         if (!arg_int(argv[2], &seed))
             return fail(err, c, "the seed must be an integer");
         uint64_t s = ((uint64_t)seed ^ 0x5DEECE66DULL) & ((1ULL << 48) - 1);
-        r = lo + jrand_next_int(&s, (int32_t)(hi - lo));
+        if (span <= INT32_MAX) {
+            draw = (uint64_t)jrand_next_int(&s, (int32_t)span);
+        } else {
+            /* Wider than an int bound: one 64-bit draw (Random.nextLong's
+             * two 32-bit halves), reduced to the span. */
+            uint64_t hi32 = jrand_next(&s, 32);
+            draw = ((hi32 << 32) + jrand_next(&s, 32)) % span;
+        }
     } else {
         uint64_t v;
         if (RAND_bytes((unsigned char *)&v, sizeof v) != 1)
             return fail(err, c, "no random bytes available");
-        r = lo + (int64_t)(v % (uint64_t)(hi - lo));
+        draw = v % span;
     }
-    *out = json_new_num_i64(a, r);
+    *out = json_new_num_i64(a, lo + (int64_t)draw);
     return 0;
 }
 

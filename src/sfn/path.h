@@ -26,8 +26,8 @@ typedef struct sfn_path sfn_path_t;
  * [n] / [-n], [*] / .*, ..deep, [a:b:c], [0,1] / ['a','b'],
  * [?(@.x > 1 && @.y == 'z' || !@.w)], trailing .length().
  * `is_reference` restricts it to a Reference Path (.name, ['name'] and [n]
- * only: a single node), as InputPath, ResultPath, OutputPath, Variable,
- * ...Path and ErrorPath require. The result lives in `a` and is immutable:
+ * only: a single node), as ResultPath, Variable, ...Path and ErrorPath
+ * require (InputPath and OutputPath are full Paths). The result lives in `a` and is immutable:
  * share it between threads freely. */
 int sfn_path_compile(arena_t *a, const char *text, size_t len, bool is_reference,
                      sfn_path_t **out, sw_error_t *err);

@@ -167,12 +167,12 @@ typedef struct sfn_state {
     sfn_path_t *seconds_path;
     sfn_path_t *timestamp_path;
 
-    /* Fail: literal, or a template {"v.$": "<ErrorPath>"} evaluated at run
-     * time (ErrorPath/CausePath accept a path or an intrinsic). */
+    /* Fail: literal, or ErrorPath/CausePath (a reference path or an
+     * intrinsic call) evaluated at run time. */
     const char *error;
     const char *cause;
-    sfn_template_t *error_tmpl;
-    sfn_template_t *cause_tmpl;
+    sfn_expr_t *error_expr;
+    sfn_expr_t *cause_expr;
 
     /* Parallel. */
     sfn_program_t **branches;

@@ -167,6 +167,11 @@ static void step_wait(arena_t *a, const sfn_state_t *st, const json_t *eff_in,
                                    sfn_path_text(st->seconds_path), json_to_str(a, v)));
             return;
         }
+        /* Checked before scaling to ms: n * 1000 must not overflow. */
+        if (n > INT32_MAX) {
+            set_fail(a, eff, RUNTIME, "Wait state delay is too long.");
+            return;
+        }
         delay_ms = n * 1000;
         eff->action = arena_sprintf(a, "Wait %llds", (long long)n);
     } else if (st->timestamp_path) {
@@ -240,15 +245,15 @@ static void step_choice(arena_t *a, const sfn_state_t *st, const json_t *eff_in,
     eff->output = out;
 }
 
-static const char *dynamic_string(arena_t *a, const sfn_template_t *t, const json_t *input,
+/* ErrorPath / CausePath: errors name the field, as AWS does. */
+static const char *dynamic_string(arena_t *a, const sfn_expr_t *e, const json_t *input,
                                   const json_t *ctx, const char *field, sfn_effects_t *eff) {
     json_t *v;
     sw_error_t err;
-    if (sfn_template_eval(a, t, input, ctx, &v, &err) < 0) {
+    if (sfn_expr_eval(a, e, input, ctx, field, &v, &err) < 0) {
         fail_err(a, eff, &err);
         return NULL;
     }
-    v = json_obj_get(v, "v");
     if (!json_is_str(v)) {
         set_fail(a, eff, RUNTIME,
                  arena_sprintf(a, "The %s field must reference a string, got: %s", field,
@@ -271,10 +276,10 @@ void sfn__step_enter(arena_t *a, const sfn_program_t *p, int idx, const json_t *
 
     if (st->type == SFN_STATE_FAIL) {
         const char *error = st->error, *cause = st->cause;
-        if (st->error_tmpl && !(error = dynamic_string(a, st->error_tmpl, input, ctx,
+        if (st->error_expr && !(error = dynamic_string(a, st->error_expr, input, ctx,
                                                        "ErrorPath", eff)))
             return;
-        if (st->cause_tmpl && !(cause = dynamic_string(a, st->cause_tmpl, input, ctx,
+        if (st->cause_expr && !(cause = dynamic_string(a, st->cause_expr, input, ctx,
                                                        "CausePath", eff)))
             return;
         set_fail(a, eff, error, cause);

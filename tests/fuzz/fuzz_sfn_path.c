@@ -7,7 +7,8 @@
  * path, an expression, and as the template {"x.$": <input>, "y": [{"z.$":
  * <input>}]}; whatever compiles is evaluated against a fixed input and
  * context object. Never crashes or leaks; evaluation never modifies the
- * input; ResultPath placement of a reference path puts the value where the
+ * input; a reference path compiles as a full path too and finds the same
+ * node; ResultPath placement of a reference path puts the value where the
  * path then finds it. */
 #include <stddef.h>
 #include <stdint.h>
@@ -72,6 +73,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     run_path(&a, text, size, true, input, ctx);
     run_path(&a, text, size, false, input, ctx);
+
+    /* A Reference Path is also a Path, and both find the same node. */
+    sfn_path_t *rp, *fp;
+    if (sfn_path_compile(&a, text, size, true, &rp, &err) == 0) {
+        if (sfn_path_compile(&a, text, size, false, &fp, &err) != 0)
+            abort();
+        json_t *r_out, *f_out;
+        bool r_found = sfn_path_eval(&a, rp, input, ctx, &r_out);
+        bool f_found = sfn_path_eval(&a, fp, input, ctx, &f_out);
+        if (r_found != f_found || (r_found && !json_equal(r_out, f_out)))
+            abort();
+    }
 
     for (int is_ref = 0; is_ref < 2; is_ref++) {
         sfn_expr_t *e;

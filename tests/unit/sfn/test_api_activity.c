@@ -171,7 +171,8 @@ TEST(sfn_api_activity_success_and_restart) {
                                   "workerName"), "w1");
     /* The token is spent. */
     CHECK(callv(&e, "SendTaskSuccess", "{\"taskToken\":\"%s\",\"output\":\"{}\"}", token) == NULL);
-    CHECK_EQ_STR(e.err.type, "TaskDoesNotExist");
+    CHECK_EQ_STR(e.err.type, "TaskTimedOut");
+    CHECK_EQ_STR(e.err.msg, "Task Timed Out: 'Provided task does not exist anymore'");
     aenv_close(&e);
 }
 
@@ -301,7 +302,7 @@ TEST(sfn_api_callback_wait_for_token) {
     CHECK_EQ_STR(json_obj_get_str(json_obj_get(json_arr_at(h, 4), "taskSucceededEventDetails"),
                                   "resourceType"), "sqs");
     CHECK(callv(&e, "SendTaskSuccess", "{\"taskToken\":\"nope\",\"output\":\"{}\"}") == NULL);
-    CHECK_EQ_STR(e.err.type, "TaskDoesNotExist");
+    CHECK_EQ_STR(e.err.type, "InvalidToken");
     CHECK(callv(&e, "SendTaskSuccess", "{\"taskToken\":\"%s\",\"output\":\"{bad\"}", token) == NULL);
     CHECK_EQ_STR(e.err.type, "InvalidOutput");
     aenv_close(&e);

@@ -460,17 +460,33 @@ TEST(sfn_exec_virtual_concurrency) {
 TEST(sfn_exec_data_limit) {
     env_t e;
     env_open(&e, false);
-    /* A state output over 256 KiB fails the execution (uncatchable). */
+    sw_error_t err;
+    sfn_run_result_t r;
+    const char *def_pass = "{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\","
+                           "\"End\":true}}}";
+    /* An execution input over 256 KiB never starts (as StartExecution). */
     sw_buf_t b;
     buf_init(&b, &e.a, 1 << 20);
     buf_puts(&b, "{\"s\":\"");
     for (int i = 0; i < 300000; i++)
         buf_putc(&b, 'a');
     buf_puts(&b, "\"}");
-    sfn_run_result_t r = run(&e, "{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\","
-                                 "\"End\":true}}}", b.ptr);
+    CHECK(sfn_run(e.sf, J(&e.a, def_pass), J(&e.a, b.ptr), "t1", &e.a, &r, &err) < 0);
+    CHECK_EQ_STR(err.type, "InvalidExecutionInput");
+    /* An input of 150 KB doubled by Parameters is over the quota once the
+     * state has entered: States.DataLimitExceeded, which no Catch handles. */
+    buf_init(&b, &e.a, 1 << 20);
+    buf_puts(&b, "{\"s\":\"");
+    for (int i = 0; i < 150000; i++)
+        buf_putc(&b, 'a');
+    buf_puts(&b, "\"}");
+    r = run(&e, "{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\","
+                "\"Parameters\":{\"a.$\":\"$.s\",\"b.$\":\"$.s\"},"
+                "\"End\":true}}}", b.ptr);
     CHECK_EQ_STR(r.status, "FAILED");
     CHECK_EQ_STR(r.error, "States.DataLimitExceeded");
+    CHECK_EQ_STR(r.cause, "The state/task 'P' has an input with a size exceeding the maximum "
+                          "number of bytes service limit.");
     env_close(&e);
 }
 
