@@ -380,39 +380,33 @@ static int check_redundant(parser_t *p) {
     return 0;
 }
 
-/* Looks up #name; marks it used. NULL (and a semantic error) if undefined. */
-static const json_t *resolve_name(parser_t *p, const tok_t *t) {
-    const json_t *names = p->ctx->names;
+/* Looks up token `t` among `defs` (ExpressionAttributeNames or Values) and
+ * marks it used; NULL (and the semantic error `undefined_msg` naming it)
+ * if it is not defined. */
+static const json_t *resolve_placeholder(parser_t *p, const tok_t *t, const json_t *defs,
+                                         bool *used, const char *undefined_msg) {
     const char *s = p->text + t->start;
-    if (names) {
-        for (size_t i = 0; i < names->len; i++) {
-            const json_member_t *m = &names->u.members[i];
-            if (m->key_len == t->len && memcmp(m->key, s, t->len) == 0) {
-                p->ctx->name_used[i] = true;
-                return m->val;
-            }
+    for (size_t i = 0; defs && i < defs->len; i++) {
+        const json_member_t *m = &defs->u.members[i];
+        if (m->key_len == t->len && memcmp(m->key, s, t->len) == 0) {
+            used[i] = true;
+            return m->val;
         }
     }
-    psem(p, C_WALK, "An expression attribute name used in the document path is not defined; attribute name: %.*s",
-         (int)t->len, s);
+    psem(p, C_WALK, "%s: %.*s", undefined_msg, (int)t->len, s);
     return NULL;
 }
 
+static const json_t *resolve_name(parser_t *p, const tok_t *t) {
+    return resolve_placeholder(p, t, p->ctx->names, p->ctx->name_used,
+                               "An expression attribute name used in the document path is "
+                               "not defined; attribute name");
+}
+
 static const json_t *resolve_value(parser_t *p, const tok_t *t) {
-    const json_t *values = p->ctx->values;
-    const char *s = p->text + t->start;
-    if (values) {
-        for (size_t i = 0; i < values->len; i++) {
-            const json_member_t *m = &values->u.members[i];
-            if (m->key_len == t->len && memcmp(m->key, s, t->len) == 0) {
-                p->ctx->value_used[i] = true;
-                return m->val;
-            }
-        }
-    }
-    psem(p, C_WALK, "An expression attribute value used in expression is not defined; attribute value: %.*s",
-         (int)t->len, s);
-    return NULL;
+    return resolve_placeholder(p, t, p->ctx->values, p->ctx->value_used,
+                               "An expression attribute value used in expression is not "
+                               "defined; attribute value");
 }
 
 

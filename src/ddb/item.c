@@ -637,41 +637,55 @@ static json_t *shallow_copy(arena_t *a, const json_t *obj) {
     return out;
 }
 
+/* ------------------------------------------- PutItem and DeleteItem */
+
+/* The checks PutItem and DeleteItem share, in DynamoDB's order: the common
+ * parameters; `field` ("Item" or "Key", `field_lc` as the validation
+ * message spells it) present; legacy parameters not mixed with a
+ * ConditionExpression; names and values only with one; the item or key
+ * well-formed (canonicalised into *canon); ReturnValues NONE or ALL_OLD. */
+static int read_conditional_write(const json_t *req, const char *field, const char *field_lc,
+                                  arena_t *a, item_req_t *r, json_t **canon,
+                                  sw_error_t *err) {
+    ddb_verr_t verr = {0};
+    const json_t *in;
+    if (read_common(req, r, &verr, err) != 0 || ddb__req_obj(req, field, &in, err) != 0)
+        return -1;
+    if (!in)
+        ddb__verr_add(&verr, "Value null at '%s' failed to satisfy constraint: Member must not "
+                             "be null", field_lc);
+    if (ddb__verr_finish(&verr, err) != 0)
+        return -1;
+    if (legacy_check(req, "Expected", "ConditionExpression", r->cond_text != NULL, err) != 0 ||
+        legacy_check(req, "ConditionalOperator", "ConditionExpression", r->cond_text != NULL,
+                     err) != 0)
+        return -1;
+    if (r->values && !r->cond_text)
+        return sw_error_set(err, "ValidationException",
+                            "ExpressionAttributeValues can only be specified when using "
+                            "expressions: ConditionExpression is null");
+    if (r->names && !r->cond_text)
+        return sw_error_set(err, "ValidationException",
+                            "ExpressionAttributeNames can only be specified when using expressions");
+    if (!(*canon = ddb__item_canon(a, in, err)))
+        return -1;
+    if (r->return_values && strcmp(r->return_values, "ALL_OLD") != 0)
+        return sw_error_set(err, "ValidationException", "ReturnValues can only be ALL_OLD or NONE");
+    return 0;
+}
+
 /* ---------------------------------------------------------------- PutItem */
 
 int ddb__op_put_item(ddb_t *db, store_txn_t *txn, const json_t *req, arena_t *a,
                      json_t **resp, sw_error_t *err) {
     item_req_t r;
-    ddb_verr_t verr = {0};
-    const json_t *item_in;
     json_t *item, *old, *out;
     uint8_t key[DDB_KEY_FULL_MAX];
     size_t key_len, size, old_size;
     (void)db;
 
-    if (read_common(req, &r, &verr, err) != 0 || ddb__req_obj(req, "Item", &item_in, err) != 0)
+    if (read_conditional_write(req, "Item", "item", a, &r, &item, err) != 0)
         return -1;
-    if (!item_in)
-        ddb__verr_add(&verr, "Value null at 'item' failed to satisfy constraint: Member must not "
-                             "be null");
-    if (ddb__verr_finish(&verr, err) != 0)
-        return -1;
-    if (legacy_check(req, "Expected", "ConditionExpression", r.cond_text != NULL, err) != 0 ||
-        legacy_check(req, "ConditionalOperator", "ConditionExpression", r.cond_text != NULL,
-                     err) != 0)
-        return -1;
-    if (r.values && !r.cond_text)
-        return sw_error_set(err, "ValidationException",
-                            "ExpressionAttributeValues can only be specified when using "
-                            "expressions: ConditionExpression is null");
-    if (r.names && !r.cond_text)
-        return sw_error_set(err, "ValidationException",
-                            "ExpressionAttributeNames can only be specified when using expressions");
-    item = ddb__item_canon(a, item_in, err);
-    if (!item)
-        return -1;
-    if (r.return_values && strcmp(r.return_values, "ALL_OLD") != 0)
-        return sw_error_set(err, "ValidationException", "ReturnValues can only be ALL_OLD or NONE");
     size = ddb__item_size(item);
     if (size > DDB_ITEM_MAX_BYTES)
         return sw_error_set(err, "ValidationException", ITEM_TOO_BIG);
@@ -787,36 +801,13 @@ int ddb__op_get_item(ddb_t *db, store_txn_t *txn, const json_t *req, arena_t *a,
 int ddb__op_delete_item(ddb_t *db, store_txn_t *txn, const json_t *req, arena_t *a,
                         json_t **resp, sw_error_t *err) {
     item_req_t r;
-    ddb_verr_t verr = {0};
-    const json_t *key_in;
     json_t *key_canon, *old, *out;
     uint8_t key[DDB_KEY_FULL_MAX];
     size_t key_len, old_size;
     (void)db;
 
-    if (read_common(req, &r, &verr, err) != 0 || ddb__req_obj(req, "Key", &key_in, err) != 0)
+    if (read_conditional_write(req, "Key", "key", a, &r, &key_canon, err) != 0)
         return -1;
-    if (!key_in)
-        ddb__verr_add(&verr, "Value null at 'key' failed to satisfy constraint: Member must not "
-                             "be null");
-    if (ddb__verr_finish(&verr, err) != 0)
-        return -1;
-    if (legacy_check(req, "Expected", "ConditionExpression", r.cond_text != NULL, err) != 0 ||
-        legacy_check(req, "ConditionalOperator", "ConditionExpression", r.cond_text != NULL,
-                     err) != 0)
-        return -1;
-    if (r.values && !r.cond_text)
-        return sw_error_set(err, "ValidationException",
-                            "ExpressionAttributeValues can only be specified when using "
-                            "expressions: ConditionExpression is null");
-    if (r.names && !r.cond_text)
-        return sw_error_set(err, "ValidationException",
-                            "ExpressionAttributeNames can only be specified when using expressions");
-    key_canon = ddb__item_canon(a, key_in, err);
-    if (!key_canon)
-        return -1;
-    if (r.return_values && strcmp(r.return_values, "ALL_OLD") != 0)
-        return sw_error_set(err, "ValidationException", "ReturnValues can only be ALL_OLD or NONE");
     if (parse_cond(a, &r, err) != 0 || ddb_expr_ctx_check_unused(r.ctx, err) != 0 ||
         parse_expected(req, a, &r, err) != 0)
         return -1;
