@@ -1,5 +1,7 @@
 /* ddb.c - the DynamoDB engine's door: the op table, ddb_call / ddb_call_txn
- * (one store transaction per request; a failed request changes nothing),
+ * (reads on their own read transaction; writes through the group-commit
+ * writer, writer.c, each in its own nested transaction; a failed request
+ * changes nothing),
  * the error catalogue, and small request-parsing helpers shared by the
  * op files. Never includes anything from sfn/ or net/. */
 #include <stdarg.h>
@@ -139,11 +141,15 @@ int ddb_open(store_t *store, ddb_t **out, sw_error_t *err) {
     if (!db)
         SW_BUG("out of memory");
     db->store = store;
+    db->writer = ddb__writer_new(db);
     *out = db;
     return 0;
 }
 
 void ddb_close(ddb_t *db) {
+    if (!db)
+        return;
+    ddb__writer_free(db->writer);
     free(db);
 }
 
@@ -168,21 +174,16 @@ int ddb_call(ddb_t *db, const char *op, const json_t *req, arena_t *a,
     if (i < 0)
         return sw_error_set(err, "UnknownOperationException", "%s", "");
     req = req_or_empty(req, a);
-    if (store_txn_begin(db->store, ddb_ops[i].is_write, &txn, err) != 0)
+    /* Writes (table ops included) are committed in groups by the writer
+     * thread: one fsync for every request queued meanwhile. */
+    if (ddb_ops[i].is_write)
+        return ddb__writer_call(db->writer, ddb_ops[i].name, req, a, resp, err);
+    /* Reads run here, on a read transaction that never blocks. */
+    if (store_txn_begin(db->store, false, &txn, err) != 0)
         return -1;
-    if (run_op(db, i, txn, req, a, resp, err) != 0) {
-        store_txn_abort(txn);
-        return -1;
-    }
-    if (!ddb_ops[i].is_write) {
-        store_txn_abort(txn);
-        return 0;
-    }
-    if (store_txn_commit(txn, err) != 0) {
-        *resp = NULL;
-        return -1;
-    }
-    return 0;
+    int rc = run_op(db, i, txn, req, a, resp, err);
+    store_txn_abort(txn);
+    return rc;
 }
 
 int ddb_call_txn(ddb_t *db, store_txn_t *txn, const char *op, const json_t *req,
