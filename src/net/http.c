@@ -423,10 +423,13 @@ int net_server_start(const net_t *net, const char *host, int port, net_server_t 
 void net_server_stop(net_server_t *s, int grace_ms) {
     if (!s)
         return;
-    /* No new connections; requests already read get their answers. */
-    MHD_socket fd = MHD_quiesce_daemon(s->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    /* No new connections; requests already read get their answers. The
+     * listening socket stays open until MHD has stopped: its worker
+     * threads take it out of their epoll sets when they next wake, and
+     * libmicrohttpd aborts the process if it is closed before then
+     * (epoll_ctl fails with EBADF: "Failed to remove listen FD from epoll
+     * set"). */
+    MHD_socket listen_fd = MHD_quiesce_daemon(s->daemon);
     /* Requests handed to helpers cannot be cut short (the engine owns
      * their wait, and MHD must not stop with a connection suspended):
      * wait for them however long, then give the last responses up to a
@@ -444,6 +447,8 @@ void net_server_stop(net_server_t *s, int grace_ms) {
         nanosleep(&ts, NULL);
     }
     MHD_stop_daemon(s->daemon);
+    if (listen_fd != MHD_INVALID_SOCKET)
+        close(listen_fd);
     pool_stop(&s->pool);
     free(s);
 }
