@@ -653,6 +653,119 @@ static int cmp_bytes(const json_t *x, const json_t *y) {
     return x->len < y->len ? -1 : x->len > y->len;
 }
 
+/* A decimal as Java's BigDecimal reads it, normalised: the value is
+ * 0.<dig> x 10^point, dig without leading or trailing zeros (n == 0: the
+ * value is zero). */
+typedef struct dec {
+    bool is_neg;
+    char *dig;
+    size_t n;
+    int64_t point;
+} dec_t;
+
+/* Parses [+-] digits [. digits] [(e|E) [+-] digits] (digits on at least
+ * one side of the point), BigDecimal's syntax, of which a JSON number is
+ * a case. False when `s` is not such a number. */
+static bool dec_parse(arena_t *a, const char *s, size_t len, dec_t *d) {
+    size_t i = 0, n_int = 0, n_frac = 0;
+    bool is_lead = true;
+    memset(d, 0, sizeof *d);
+    d->dig = arena_alloc(a, len + 1);
+    if (i < len && (s[i] == '+' || s[i] == '-'))
+        d->is_neg = s[i++] == '-';
+    for (; i < len && isdigit((unsigned char)s[i]); i++, n_int++) {
+        if (is_lead && s[i] == '0')
+            continue;
+        is_lead = false;
+        d->dig[d->n++] = s[i];
+        d->point++;
+    }
+    if (i < len && s[i] == '.')
+        for (i++; i < len && isdigit((unsigned char)s[i]); i++, n_frac++) {
+            if (is_lead && s[i] == '0') {
+                d->point--;
+                continue;
+            }
+            is_lead = false;
+            d->dig[d->n++] = s[i];
+        }
+    if (n_int + n_frac == 0)
+        return false;
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        bool is_exp_neg = false;
+        int64_t e = 0;
+        size_t start;
+        i++;
+        if (i < len && (s[i] == '+' || s[i] == '-'))
+            is_exp_neg = s[i++] == '-';
+        start = i;
+        for (; i < len && isdigit((unsigned char)s[i]); i++)
+            if (e < (int64_t)1 << 40)
+                e = e * 10 + (s[i] - '0');
+        if (i == start)
+            return false;
+        d->point += is_exp_neg ? -e : e;
+    }
+    if (i != len)
+        return false;
+    while (d->n > 0 && d->dig[d->n - 1] == '0')
+        d->n--;
+    return true;
+}
+
+/* Exact comparison, as BigDecimal.compareTo: 12345678901234567890 and
+ * 12345678901234567891 differ although their doubles do not. */
+static int dec_cmp(const dec_t *x, const dec_t *y) {
+    int sign, c = 0;
+    if (x->n == 0 || y->n == 0) {
+        if (x->n == 0 && y->n == 0)
+            return 0;
+        return x->n == 0 ? (y->is_neg ? 1 : -1) : (x->is_neg ? -1 : 1);
+    }
+    if (x->is_neg != y->is_neg)
+        return x->is_neg ? -1 : 1;
+    sign = x->is_neg ? -1 : 1;
+    if (x->point != y->point)
+        return x->point < y->point ? -sign : sign;
+    for (size_t i = 0; !c && i < x->n && i < y->n; i++)
+        c = x->dig[i] < y->dig[i] ? -1 : x->dig[i] > y->dig[i];
+    if (!c && x->n != y->n)
+        c = x->n < y->n ? -1 : 1;
+    return c * sign;
+}
+
+/* Compares two JSON numbers exactly. */
+static int num_cmp(arena_t *a, const json_t *x, const json_t *y) {
+    dec_t dx, dy;
+    if (!dec_parse(a, x->u.str, x->len, &dx) || !dec_parse(a, y->u.str, y->len, &dy)) {
+        double fx = json_num_double(x), fy = json_num_double(y);
+        return fx < fy ? -1 : fx > fy;
+    }
+    return dec_cmp(&dx, &dy);
+}
+
+/* Jayway's `==` between a value of the array (x) and an operand (y):
+ * numbers compare by value, exactly; a number equals a string that reads
+ * as the same number (NumberNode.equals parses the string), and a string
+ * equals a number whose text it is (StringNode.equals compares with the
+ * number's text); booleans, null, strings, arrays and objects equal only
+ * their own kind. */
+static bool values_equal(arena_t *a, const json_t *x, const json_t *y) {
+    dec_t dx, dy;
+    if (json_is_num(x) && json_is_num(y))
+        return num_cmp(a, x, y) == 0;
+    if (json_is_num(x) && json_is_str(y))
+        return dec_parse(a, x->u.str, x->len, &dx) && dec_parse(a, y->u.str, y->len, &dy) &&
+               dec_cmp(&dx, &dy) == 0;
+    if (json_is_str(x) && json_is_num(y))
+        return x->len == y->len && memcmp(x->u.str, y->u.str, x->len) == 0;
+    if (json_is_bool(x) && json_is_bool(y))
+        return x->type == y->type;
+    if (x->type != y->type)
+        return false;
+    return json_equal(x, y);
+}
+
 static bool filter_eval(walk_t *w, const sfn__fexpr_t *e, const json_t *cur) {
     const json_t *x, *y;
     switch (e->kind) {
@@ -674,14 +787,14 @@ static bool filter_eval(walk_t *w, const sfn__fexpr_t *e, const json_t *cur) {
     if (!operand_value(w, &e->x, cur, &x) || !operand_value(w, &e->y, cur, &y))
         return e->op == FOP_NE;
     if (e->op == FOP_EQ || e->op == FOP_NE) {
-        bool same_kind = (x->type == y->type) || (json_is_bool(x) && json_is_bool(y));
-        bool eq = same_kind && json_equal(x, y);
+        bool eq = values_equal(w->a, x, y);
         return e->op == FOP_EQ ? eq : !eq;
     }
+    /* Order: numbers with numbers, strings with strings; anything else
+     * is false (Jayway's relational evaluators). */
     int c;
     if (json_is_num(x) && json_is_num(y)) {
-        double dx = json_num_double(x), dy = json_num_double(y);
-        c = dx < dy ? -1 : dx > dy;
+        c = num_cmp(w->a, x, y);
     } else if (json_is_str(x) && json_is_str(y)) {
         c = cmp_bytes(x, y);
     } else {

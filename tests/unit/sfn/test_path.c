@@ -161,3 +161,35 @@ TEST(sfn_path_limits) {
     CHECK_EQ_STR(ev(buf, "{}"), "MISSING");
     arena_release(&A);
 }
+
+/* QA: filters over arrays of scalars, with Jayway's comparisons: numbers
+ * by exact value, a number equal to a string that reads as it, strings
+ * ordered with strings only. */
+TEST(sfn_path_filter_scalars) {
+    arena_init(&A);
+    CHECK_EQ_STR(ev("$.a[?(@ > 1)]", "{\"a\":[1,2,3]}"), "[2,3]");
+    CHECK_EQ_STR(ev("$.a[?(@ == 'x')]", "{\"a\":[\"x\",\"y\",\"x\"]}"), "[\"x\",\"x\"]");
+    CHECK_EQ_STR(ev("$.a[?(@ == \"y\")]", "{\"a\":[\"x\",\"y\",1]}"), "[\"y\"]");
+    CHECK_EQ_STR(ev("$[?(@ >= 2)]", "[1,2,3,\"4\",null,true]"), "[2,3]");
+    CHECK_EQ_STR(ev("$.a[?(@ < 'b')]", "{\"a\":[\"a\",\"c\",1]}"), "[\"a\"]");
+    CHECK_EQ_STR(ev("$.a[?(@ != 2)]", "{\"a\":[1,2,2.0,3]}"), "[1,3]");
+    CHECK_EQ_STR(ev("$.a[?(@ == true)]", "{\"a\":[true,false,1,\"true\"]}"), "[true]");
+    CHECK_EQ_STR(ev("$.a[?(@ == null)]", "{\"a\":[null,0,\"null\"]}"), "[null]");
+    CHECK_EQ_STR(ev("$.a[?(@ > 1 && @ < 3)]", "{\"a\":[1,2,3]}"), "[2]");
+    CHECK_EQ_STR(ev("$.a[?(@ == $.b)]", "{\"a\":[1,2],\"b\":2}"), "[2]");
+    CHECK_EQ_STR(ev("$.a[?(@ > 1)]", "{\"a\":[[2],{\"x\":2},2]}"), "[2]");
+    CHECK_EQ_STR(ev("$.a[?(@ > 5)]", "{\"a\":[1,2]}"), "[]");
+    /* Numbers compare exactly, not as doubles. */
+    CHECK_EQ_STR(ev("$.a[?(@ == 12345678901234567890)]",
+                    "{\"a\":[12345678901234567891,12345678901234567890]}"),
+                 "[12345678901234567890]");
+    CHECK_EQ_STR(ev("$.a[?(@ > 12345678901234567890)]",
+                    "{\"a\":[12345678901234567891,12345678901234567890]}"),
+                 "[12345678901234567891]");
+    CHECK_EQ_STR(ev("$.a[?(@ == 2)]", "{\"a\":[2.0,2e0,20e-1,0.2e1,1]}"), "[2.0,2e0,20e-1,0.2e1]");
+    CHECK_EQ_STR(ev("$.a[?(@ < 0)]", "{\"a\":[-0.0,0,-1,-0.5e-3]}"), "[-1,-0.5e-3]");
+    /* Jayway: a number equals a string that parses as the same number,
+     * and a string equals the text of the number it is compared with. */
+    CHECK_EQ_STR(ev("$.a[?(@ == '2')]", "{\"a\":[2,2.0,\"2\",\"2.0\",3]}"), "[2,2.0,\"2\"]");
+    CHECK_EQ_STR(ev("$.a[?(@ == 2)]", "{\"a\":[\"2\",\"2.0\",\"x\"]}"), "[\"2\"]");
+}
