@@ -11,13 +11,31 @@
 
 #define ASL_MAX_DIAGS 64
 
+typedef struct asl_name {
+    const char *s;
+    size_t len;
+} asl_name_t;
+
 typedef struct asl {
     arena_t *a;
-    const json_t **names;  /* every state name seen, for DUPLICATE_STATE_NAME */
+    /* Every state name seen in the whole machine, branches included, for
+     * DUPLICATE_STATE_NAME: an open-addressing hash set of cap_names
+     * slots (a power of two, kept at most half full). */
+    asl_name_t *names;
     size_t n_names, cap_names;
     sw_buf_t diags;       /* "CODE: msg at /loc" joined by ", " */
     int n_diags;
 } asl_t;
+
+/* FNV-1a: state names are short, and only the index's spread matters. */
+static uint64_t name_hash(const char *s, size_t len) {
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
 
 static void diag(asl_t *c, const char *code, const char *loc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -676,12 +694,40 @@ static void compile_state(asl_t *c, sfn_state_t *st, const char *name, const jso
     compile_catch(c, st, obj, loc);
 }
 
+/* Builds p->name_slots over p->states (names are unique in a program:
+ * the JSON parser keeps one member per key). */
+static void index_names(arena_t *a, sfn_program_t *p) {
+    size_t n = 16;
+    while (n < 2 * p->n_states)
+        n *= 2;
+    p->name_slots = arena_alloc(a, n * sizeof *p->name_slots);
+    p->n_slots = n;
+    for (size_t i = 0; i < n; i++)
+        p->name_slots[i] = -1;
+    for (size_t i = 0; i < p->n_states; i++) {
+        const char *name = p->states[i].name;
+        size_t k;
+        if (!name)
+            continue;
+        k = name_hash(name, strlen(name)) & (n - 1);
+        while (p->name_slots[k] >= 0) {
+            if (strcmp(p->states[p->name_slots[k]].name, name) == 0)
+                break;
+            k = (k + 1) & (n - 1);
+        }
+        if (p->name_slots[k] < 0)
+            p->name_slots[k] = (int)i;
+    }
+}
+
 int sfn__program_find(const sfn_program_t *p, const char *name) {
-    if (!name)
+    size_t k;
+    if (!name || !p->name_slots)
         return -1;
-    for (size_t i = 0; i < p->n_states; i++)
-        if (p->states[i].name && strcmp(p->states[i].name, name) == 0)
-            return (int)i;
+    k = name_hash(name, strlen(name)) & (p->n_slots - 1);
+    for (int i; (i = p->name_slots[k]) >= 0; k = (k + 1) & (p->n_slots - 1))
+        if (strcmp(p->states[i].name, name) == 0)
+            return i;
     return -1;
 }
 
@@ -696,37 +742,61 @@ static int resolve(asl_t *c, const sfn_program_t *p, const char *name, const cha
     return i;
 }
 
-static void mark(const sfn_program_t *p, int i, bool *seen) {
-    const sfn_state_t *st;
-    if (i < 0 || seen[i])
-        return;
-    seen[i] = true;
-    st = &p->states[i];
-    mark(p, st->next, seen);
-    mark(p, st->default_next, seen);
-    for (size_t k = 0; k < st->n_choices; k++)
-        mark(p, st->choices[k].next, seen);
-    for (size_t k = 0; k < st->n_catchers; k++)
-        mark(p, st->catchers[k].next, seen);
+/* Marks every state reachable from `start`. Iterative (a chain of
+ * thousands of states must not recurse that deep): each state is pushed
+ * at most once, so the stack never holds more than n_states entries. */
+static void mark(arena_t *a, const sfn_program_t *p, int start, bool *seen) {
+    int *stack = arena_alloc(a, (p->n_states + 1) * sizeof *stack);
+    size_t n = 0;
+#define MARK_PUSH(j)                                   \
+    do {                                               \
+        int j_ = (j);                                  \
+        if (j_ >= 0 && !seen[j_]) {                    \
+            seen[j_] = true;                           \
+            stack[n++] = j_;                           \
+        }                                              \
+    } while (0)
+    MARK_PUSH(start);
+    while (n > 0) {
+        const sfn_state_t *st = &p->states[stack[--n]];
+        MARK_PUSH(st->next);
+        MARK_PUSH(st->default_next);
+        for (size_t k = 0; k < st->n_choices; k++)
+            MARK_PUSH(st->choices[k].next);
+        for (size_t k = 0; k < st->n_catchers; k++)
+            MARK_PUSH(st->catchers[k].next);
+    }
+#undef MARK_PUSH
 }
 
 /* State names are unique across the whole machine, branches included. */
 static void note_name(asl_t *c, const json_member_t *m, const char *loc) {
-    for (size_t i = 0; i < c->n_names; i++) {
-        if (c->names[i]->len == m->key_len && memcmp(c->names[i]->u.str, m->key, m->key_len) == 0) {
+    size_t k;
+    if (2 * (c->n_names + 1) > c->cap_names) {
+        size_t cap = c->cap_names ? c->cap_names * 2 : 64;
+        asl_name_t *n = arena_zalloc(c->a, cap * sizeof *n);
+        for (size_t i = 0; i < c->cap_names; i++) {
+            const asl_name_t *old = &c->names[i];
+            if (!old->s)
+                continue;
+            k = name_hash(old->s, old->len) & (cap - 1);
+            while (n[k].s)
+                k = (k + 1) & (cap - 1);
+            n[k] = *old;
+        }
+        c->names = n;
+        c->cap_names = cap;
+    }
+    k = name_hash(m->key, m->key_len) & (c->cap_names - 1);
+    for (; c->names[k].s; k = (k + 1) & (c->cap_names - 1)) {
+        if (c->names[k].len == m->key_len && memcmp(c->names[k].s, m->key, m->key_len) == 0) {
             diag(c, "DUPLICATE_STATE_NAME", loc, "Duplicate State name: %s", m->key);
             return;
         }
     }
-    if (c->n_names == c->cap_names) {
-        size_t cap = c->cap_names ? c->cap_names * 2 : 32;
-        const json_t **n = arena_alloc(c->a, cap * sizeof *n);
-        if (c->n_names)
-            memcpy(n, c->names, c->n_names * sizeof *n);
-        c->names = n;
-        c->cap_names = cap;
-    }
-    c->names[c->n_names++] = json_new_str(c->a, m->key, m->key_len);
+    c->names[k].s = m->key;
+    c->names[k].len = m->key_len;
+    c->n_names++;
 }
 
 static sfn_program_t *compile_program(asl_t *c, const json_t *def, const char *loc,
@@ -785,6 +855,7 @@ static sfn_program_t *compile_program(asl_t *c, const json_t *def, const char *l
         note_name(c, m, sloc);
         compile_state(c, &p->states[i], m->key, m->val, sloc);
     }
+    index_names(c->a, p);
 
     /* Resolve transitions (AWS reports them all as 'Next' targets). */
     p->start = resolve(c, p, start->u.str, loc_join(c, loc, "StartAt"));
@@ -811,7 +882,7 @@ static sfn_program_t *compile_program(asl_t *c, const json_t *def, const char *l
         return p;
     }
     seen = arena_zalloc(c->a, p->n_states * sizeof *seen);
-    mark(p, p->start, seen);
+    mark(c->a, p, p->start, seen);
     for (size_t i = 0; i < p->n_states; i++)
         if (!seen[i] && p->start >= 0)
             diag(c, "MISSING_TRANSITION_TARGET",

@@ -188,6 +188,12 @@ struct sfn_program {
     sfn_state_t *states;
     size_t n_states;
     int start;
+    /* Open-addressing hash index of the state names: n_slots (a power of
+     * two, at least 2 * n_states) entries, each a state index or -1.
+     * Name lookups (transitions at compile time, resume points at run
+     * time) cost O(1), so compiling is linear in the number of states. */
+    int *name_slots;
+    size_t n_slots;
     int64_t timeout_s;               /* top-level TimeoutSeconds, 0 = none */
 };
 
