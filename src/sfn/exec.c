@@ -319,7 +319,7 @@ static json_t *d_task(exec_t *ex, const sfn_state_t *st) {
 
 /* Appends a row; returns its index (rows move when the array grows). */
 static size_t trace_add(exec_t *ex, const sfn_state_t *st, const json_t *input,
-                        int64_t entered_ms, int depth) {
+                        int64_t entered_ms, int64_t attempt_ms, int attempt, int depth) {
     sfn_trace_step_t *s;
     if (ex->n_steps == ex->cap_steps) {
         size_t cap = ex->cap_steps ? ex->cap_steps * 2 : 16;
@@ -336,6 +336,9 @@ static size_t trace_add(exec_t *ex, const sfn_state_t *st, const json_t *input,
     s->type = st->type_name;
     s->input = input;
     s->entered_time = iso(ex, entered_ms);
+    s->time_ms = attempt_ms;
+    s->time = attempt_ms == entered_ms ? s->entered_time : iso(ex, attempt_ms);
+    s->attempt = attempt;
     s->depth = depth;
     return ex->n_steps - 1;
 }
@@ -1058,7 +1061,7 @@ static bool attempt(exec_t *ex, frame_t *f) {
         json_obj_set(ex->a, task, "Token", jstr(ex, token));
         json_obj_set(ex->a, f->ctx, "Task", task);
     }
-    f->row = trace_add(ex, st, f->in, f->entered_ms, f->depth);
+    f->row = trace_add(ex, st, f->in, f->entered_ms, now_ms(ex), f->n_retries, f->depth);
     f->is_child_error = false;
     sfn__step_enter(ex->a, f->p, f->idx, f->in, f->ctx, now_ms(ex), &f->eff);
     /* After Parameters, a state's input is held to the payload quota too
@@ -1149,6 +1152,13 @@ static bool handle_effect(exec_t *ex, frame_t *f) {
     sfn_trace_step_t *row = &ex->steps[f->row];
     char evtype[64];
     row->action = eff->action;
+    if (eff->kind == SFN_EFF_FAIL) {
+        /* What this attempt failed with, whatever handles it next. */
+        row->error = eff->error ? eff->error
+                     : eff->is_fail_state ? NULL
+                                          : "States.Runtime";
+        row->cause = eff->cause;
+    }
     if (eff->kind == SFN_EFF_FAIL && !eff->is_fail_state &&
         (st->type == SFN_STATE_TASK || st->type == SFN_STATE_PARALLEL ||
          st->type == SFN_STATE_MAP)) {
@@ -1169,10 +1179,16 @@ static bool handle_effect(exec_t *ex, frame_t *f) {
         return false;
     }
     if (eff->kind == SFN_EFF_FAIL) {
-        const char *error = eff->error ? eff->error : "States.Runtime";
+        /* A Fail state without Error (or ErrorPath) fails the execution
+         * with no error at all: AWS's ExecutionFailed event and
+         * DescribeExecution then carry neither error nor cause. */
+        const char *error = eff->error ? eff->error
+                            : eff->is_fail_state ? NULL
+                                                 : "States.Runtime";
         const char *cause = eff->cause;
         /* A child's failure already carries its own state's prefix. */
-        if (strcmp(error, "States.Runtime") == 0 && !eff->is_fail_state && !f->is_child_error)
+        if (error && strcmp(error, "States.Runtime") == 0 && !eff->is_fail_state &&
+            !f->is_child_error)
             cause = arena_sprintf(ex->a,
                                   "An error occurred while executing the state '%s' "
                                   "(entered at the event id #%lld). %s",
@@ -1651,7 +1667,8 @@ static int resume_root(exec_t *ex, const sfn_program_t *prog, const json_t *resu
         if (strcmp(phase, "ACTIVITY") == 0 || strcmp(phase, "TASK_DONE") == 0 ||
             strcmp(phase, "TASK_FAILED") == 0) {
             f->ctx = make_ctx(ex, st, f->entered_iso, f->n_retries, NULL);
-            f->row = trace_add(ex, st, f->in, f->entered_ms, f->depth);
+            f->row = trace_add(ex, st, f->in, f->entered_ms, f->entered_ms, f->n_retries,
+                               f->depth);
             f->phase = PH_TASK_DONE;
             if (strcmp(phase, "TASK_DONE") == 0) {
                 const char *text = json_obj_get_str(resume, "result");
@@ -1692,7 +1709,8 @@ static int resume_root(exec_t *ex, const sfn_program_t *prog, const json_t *resu
         /* WAIT: the Wait state's effect is a pure function of its input;
          * computing it again gives the output and next state it had. */
         f->ctx = make_ctx(ex, st, f->entered_iso, f->n_retries, NULL);
-        f->row = trace_add(ex, st, f->in, f->entered_ms, f->depth);
+        f->row = trace_add(ex, st, f->in, f->entered_ms, f->entered_ms, f->n_retries,
+                               f->depth);
         sfn__step_enter(ex->a, prog, idx, f->in, f->ctx, f->entered_ms, &f->eff);
         if (f->eff.kind != SFN_EFF_WAIT && f->eff.kind != SFN_EFF_FAIL)
             return sw_error_set(err, "InternalServerError", "resume point of %s is no Wait",

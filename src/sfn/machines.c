@@ -53,6 +53,29 @@ static int put_machine(store_txn_t *txn, arena_t *a, const json_t *rec, sw_error
                      text, strlen(text), err);
 }
 
+int sfn_definition_check_length(const char *text, size_t len, size_t *n_chars,
+                                sw_error_t *err) {
+    size_t n = 0;
+    /* Characters, not bytes: every byte but UTF-8 continuation bytes
+     * starts one. */
+    for (size_t i = 0; i < len; i++)
+        n += ((unsigned char)text[i] & 0xC0) != 0x80;
+    if (n_chars)
+        *n_chars = n;
+    if (n < 1)
+        return sw_error_set(err, "ValidationException",
+                            "1 validation error detected: Value at 'definition' failed to "
+                            "satisfy constraint: Member must have length greater than or equal "
+                            "to 1");
+    if (n > SFN_MAX_DEFINITION_CHARS)
+        return sw_error_set(err, "ValidationException",
+                            "1 validation error detected: Value at 'definition' failed to "
+                            "satisfy constraint: Member must have length less than or equal to "
+                            "%d",
+                            SFN_MAX_DEFINITION_CHARS);
+    return 0;
+}
+
 /* Parses and validates a definition string. */
 static int check_definition(arena_t *a, const char *text, sw_error_t *err) {
     sw_error_t perr;
@@ -142,7 +165,8 @@ static int op_create(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
     if (sfn__req_str(req, "name", true, &name, err) < 0 ||
         sfn__req_str(req, "definition", true, &definition, err) < 0 ||
         sfn__req_str(req, "roleArn", true, &role, err) < 0 ||
-        sfn__req_str(req, "type", false, &type, err) < 0)
+        sfn__req_str(req, "type", false, &type, err) < 0 ||
+        sfn_definition_check_length(definition, strlen(definition), NULL, err) < 0)
         return -1;
     if (!type)
         type = "STANDARD";
@@ -263,7 +287,9 @@ static int op_update(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
     if (sfn__req_str(req, "stateMachineArn", true, &arn, err) < 0 ||
         sfn__req_str(req, "definition", false, &definition, err) < 0 ||
         sfn__req_str(req, "roleArn", false, &role, err) < 0 ||
-        sfn__arn_parse(a, arn, "stateMachine", &name, err) < 0)
+        sfn__arn_parse(a, arn, "stateMachine", &name, err) < 0 ||
+        (definition &&
+         sfn_definition_check_length(definition, strlen(definition), NULL, err) < 0))
         return -1;
     if (!definition && !role && !json_obj_get(req, "loggingConfiguration") &&
         !json_obj_get(req, "tracingConfiguration"))
@@ -404,7 +430,7 @@ static int op_list(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp, sw_e
 }
 
 /* Splits asl.c's "CODE: message at /loc, CODE: ..." into diagnostics. */
-static json_t *diagnostics(arena_t *a, const char *msg) {
+json_t *sfn_definition_diagnostics(arena_t *a, const char *msg) {
     json_t *list = json_new_arr(a);
     const char *p = msg, *end;
     static const char prefix[] = "Invalid State Machine Definition: '";
@@ -456,7 +482,8 @@ static int op_validate(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
     json_t *out = json_new_obj(a);
     (void)sf;
     if (sfn__req_str(req, "definition", true, &definition, err) < 0 ||
-        sfn__req_str(req, "type", false, &type, err) < 0)
+        sfn__req_str(req, "type", false, &type, err) < 0 ||
+        sfn_definition_check_length(definition, strlen(definition), NULL, err) < 0)
         return -1;
     if (type && strcmp(type, "STANDARD") != 0 && strcmp(type, "EXPRESS") != 0)
         return sw_error_set(err, "ValidationException",
@@ -466,7 +493,7 @@ static int op_validate(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
                             type);
     if (check_definition(a, definition, &verr) < 0) {
         json_obj_set(a, out, "result", json_new_strz(a, "FAIL"));
-        json_obj_set(a, out, "diagnostics", diagnostics(a, verr.msg));
+        json_obj_set(a, out, "diagnostics", sfn_definition_diagnostics(a, verr.msg));
     } else {
         json_obj_set(a, out, "result", json_new_strz(a, "OK"));
         json_obj_set(a, out, "diagnostics", json_new_arr(a));

@@ -36,6 +36,14 @@ typedef struct sfn_trace_step {
     const json_t *output;     /* state output, or NULL on failure */
     const json_t *ddb_response; /* the DynamoDB response of a Task, or NULL */
     const char *entered_time; /* ISO time the state was entered */
+    const char *time;         /* ISO time this attempt started: a retry's
+                                 row is after its back-off (which the
+                                 virtual clock skips, but counts) */
+    int64_t time_ms;          /* the same, epoch ms */
+    int attempt;              /* 0 the first attempt, N the Nth retry */
+    const char *error;        /* the error this attempt failed with (the
+                                 one a Retry or Catch handled), or NULL */
+    const char *cause;        /* its cause, or NULL */
     int depth;                /* 0 at the top level; +1 inside each Parallel
                                  branch / Map iteration */
 } sfn_trace_step_t;
@@ -85,6 +93,25 @@ int sfn_run_with(sfn_t *sf, const json_t *definition, const json_t *input,
 
 /* Only validates; same errors as sfn_run. */
 int sfn_validate(arena_t *a, const json_t *definition, sw_error_t *err);
+
+/* The length constraint of the API's `definition` member
+ * (CreateStateMachine, UpdateStateMachine, ValidateStateMachineDefinition):
+ * 1 to 1,048,576 characters. */
+#define SFN_MAX_DEFINITION_CHARS 1048576
+
+/* Checks the definition text (`len` bytes of UTF-8) against that
+ * constraint, counting characters as code points. Fails with AWS's
+ * ValidationException ("1 validation error detected: Value at 'definition'
+ * failed to satisfy constraint: Member must have length less than or equal
+ * to 1048576"). `*n_chars` (may be NULL) receives the count. */
+int sfn_definition_check_length(const char *text, size_t len, size_t *n_chars,
+                                sw_error_t *err);
+
+/* Splits an InvalidDefinition message ("Invalid State Machine Definition:
+ * 'CODE: text at /path, CODE: ...'") into ValidateStateMachineDefinition's
+ * diagnostics: [{"severity": "ERROR", "code", "message", "location"}].
+ * Allocated in `a`. */
+json_t *sfn_definition_diagnostics(arena_t *a, const char *msg);
 
 /* Runs one Step Functions API operation ("CreateStateMachine",
  * "StartExecution", ...) exactly as the AWS Step Functions API reference

@@ -52,9 +52,9 @@ def test_table_trace_shows_steps_actions_and_variables(tmp_path):
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
     header = next(l for l in lines if l.startswith("#"))
-    assert header.split() == ["#", "State", "Type", "Action", "Result", "Next"]
-    rows = [l.split(None, 3) for l in lines if l[:1].isdigit()]
-    assert [r[1] for r in rows[:5]] == ["CreateOrder", "ReadBack", "IsNew", "Confirm", "Placed"]
+    assert header.split() == ["#", "Time", "State", "Type", "Action", "Result", "Next"]
+    rows = [l.split(None, 4) for l in lines if l[:1].isdigit()]
+    assert [r[2] for r in rows[:5]] == ["CreateOrder", "ReadBack", "IsNew", "Confirm", "Placed"]
     assert "PutItem Orders" in res.stdout
     assert '$.order.status == "NEW"' in res.stdout
     assert "UpdateItem Orders" in res.stdout
@@ -196,3 +196,102 @@ def test_execution_name_and_nested_data_dir(tmp_path):
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["output"] == {"name": "order-42"}
     assert run("run", "--help").returncode == 0
+
+
+# ---- QA regressions -------------------------------------------------------
+
+def display_width(text):
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def test_invalid_definition_json_format_prints_one_object(tmp_path):
+    bad = write(tmp_path, "bad.json", {"StartAt": "X", "States": {"X": {"Type": "Pass", "Next": "Y"}}})
+    res = run("run", bad, "--format", "json")
+    assert res.returncode == 2
+    out = json.loads(res.stdout)
+    assert out["status"] == "INVALID_DEFINITION"
+    assert out["error"] == "InvalidDefinition"
+    assert out["cause"].startswith("Invalid State Machine Definition: '")
+    assert {"severity": "ERROR", "code": "MISSING_TRANSITION_TARGET",
+            "message": "Missing 'Next' target: Y", "location": "/States/X/Next"} in out["diagnostics"]
+    assert "MISSING_TRANSITION_TARGET" in res.stderr
+    # Not JSON at all, and input that is not JSON: still one object, exit 2.
+    res = run("run", write(tmp_path, "broken.json", '{"StartAt":'), "--format", "json")
+    assert res.returncode == 2
+    out = json.loads(res.stdout)
+    assert out["status"] == "INVALID_DEFINITION"
+    assert out["diagnostics"][0]["code"] == "INVALID_JSON_DESCRIPTION"
+    good = write(tmp_path, "good.json", {"StartAt": "A", "States": {"A": {"Type": "Succeed"}}})
+    res = run("run", good, "--input", "{nope", "--format", "json")
+    assert res.returncode == 2
+    out = json.loads(res.stdout)
+    assert out["status"] == "INVALID_INPUT" and out["error"] == "InvalidExecutionInput"
+    # The table format keeps stdout empty and reports on stderr.
+    res = run("run", bad)
+    assert res.returncode == 2 and res.stdout == ""
+
+
+def test_definition_over_one_megabyte_is_refused(tmp_path):
+    states = {f"S{i}": {"Type": "Pass", "Next": f"S{i + 1}"} for i in range(30000)}
+    states["S30000"] = {"Type": "Pass", "End": True}
+    big = write(tmp_path, "big.json", {"StartAt": "S0", "States": states})
+    assert os.path.getsize(big) > 1048576
+    res = run("run", big)
+    assert res.returncode == 2
+    assert "AWS accepts at most 1048576" in res.stderr
+    assert "Member must have length less than or equal to 1048576" in res.stderr
+    res = run("run", big, "--format", "json")
+    assert res.returncode == 2
+    out = json.loads(res.stdout)
+    assert out["status"] == "INVALID_DEFINITION" and out["error"] == "ValidationException"
+    assert out["cause"] == ("1 validation error detected: Value at 'definition' failed to "
+                            "satisfy constraint: Member must have length less than or equal "
+                            "to 1048576")
+    assert run("validate", big).returncode == 2
+
+
+def test_table_columns_align_with_multibyte_state_names(tmp_path):
+    d = write(tmp_path, "u.json", {"StartAt": "Début", "States": {
+        "Début": {"Type": "Pass", "Next": "注文を確認"},
+        "注文を確認": {"Type": "Pass", "Next": "x"},
+        "x": {"Type": "Succeed"}}})
+    res = run("run", d)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    header = next(l for l in lines if l.startswith("#"))
+    rows = [l for l in lines if l[:1].isdigit()]
+    assert len(rows) == 3
+    # Every row's Type column starts at the same display column as the header's.
+    col = display_width(header[:header.index("Type")])
+    for row in rows:
+        for t in ("Pass", "Succeed"):
+            if f"  {t}  " in row:
+                assert display_width(row[:row.index(f"  {t}  ") + 2]) == col, row
+
+
+def test_retry_rows_show_time_and_error(tmp_path):
+    d = write(tmp_path, "r.json", {"StartAt": "Get", "States": {"Get": {
+        "Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+        "Parameters": {"TableName": "Nope", "Key": {"pk": {"S": "a"}}},
+        "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 2, "MaxAttempts": 2}],
+        "End": True}}})
+    res = run("run", d, "--clock", "virtual")
+    assert res.returncode == 1
+    rows = [l.split() for l in res.stdout.splitlines() if l[:1].isdigit()]
+    assert [r[1] for r in rows] == ["+0s", "+2s", "+6s"]
+    assert res.stdout.count("error     DynamoDB.ResourceNotFoundException") == 3
+    assert res.stdout.count("cause     Requested resource not found") == 3
+    assert "(retry 1)" in res.stdout and "(retry 2)" in res.stdout
+
+
+def test_fail_state_without_error_or_cause(tmp_path):
+    d = write(tmp_path, "f.json", {"StartAt": "F", "States": {"F": {"Type": "Fail"}}})
+    res = run("run", d, "--format", "json")
+    assert res.returncode == 1
+    out = json.loads(res.stdout)
+    assert out["status"] == "FAILED"
+    assert "error" not in out and "cause" not in out
+    last = out["history"][-1]
+    assert last["type"] == "ExecutionFailed"
+    assert last["executionFailedEventDetails"] == {}

@@ -831,3 +831,74 @@ TEST(sfn_api_branch_waits_do_not_starve) {
     sfn_stop(e.sf);
     env_close(&e);
 }
+
+/* ---- QA regressions ---------------------------------------------------- */
+
+/* A definition over the API's 1,048,576-character constraint is refused by
+ * CreateStateMachine, UpdateStateMachine and ValidateStateMachineDefinition
+ * with the ValidationException of a length constraint. */
+TEST(sfn_api_definition_length_constraint) {
+    env_t e;
+    env_open(&e);
+    size_t n = SFN_MAX_DEFINITION_CHARS + 1;
+    char *big = arena_alloc(&e.a, n + 1);
+    /* A valid machine padded with spaces: only the length is wrong. */
+    memset(big, ' ', n);
+    memcpy(big, PASS_DEF, strlen(PASS_DEF));
+    big[n] = '\0';
+    const char *want = "1 validation error detected: Value at 'definition' failed to satisfy "
+                       "constraint: Member must have length less than or equal to 1048576";
+    CHECK_EQ_STR(fails_with(&e, "CreateStateMachine", machine_req(&e, "Big", NULL, big)),
+                 "ValidationException");
+    CHECK_EQ_STR(e.err.msg, want);
+    {
+        json_t *req = json_new_obj(&e.a);
+        json_obj_set(&e.a, req, "definition", json_new_strz(&e.a, big));
+        CHECK_EQ_STR(fails_with(&e, "ValidateStateMachineDefinition", req),
+                     "ValidationException");
+        CHECK_EQ_STR(e.err.msg, want);
+    }
+    {
+        const char *arn = create(&e, "Small", NULL, PASS_DEF);
+        json_t *req = by_arn(&e, "stateMachineArn", arn);
+        json_obj_set(&e.a, req, "definition", json_new_strz(&e.a, big));
+        CHECK_EQ_STR(fails_with(&e, "UpdateStateMachine", req), "ValidationException");
+        CHECK_EQ_STR(e.err.msg, want);
+    }
+    /* Exactly at the limit is accepted; characters, not bytes, count. */
+    big[n - 1] = '\0';
+    CHECK(create(&e, "AtLimit", NULL, big) != NULL);
+    {
+        size_t chars;
+        sw_error_t err;
+        CHECK_EQ_INT(sfn_definition_check_length("\xc3\xa9t\xc3\xa9", 5, &chars, &err), 0);
+        CHECK_EQ_INT((int)chars, 3);
+        CHECK_EQ_INT(sfn_definition_check_length("", 0, &chars, &err), -1);
+        CHECK(strstr(err.msg, "greater than or equal to 1") != NULL);
+    }
+    env_close(&e);
+}
+
+/* A Fail state without Error or Cause: the execution fails with neither,
+ * in DescribeExecution and in the ExecutionFailed event's details. */
+TEST(sfn_api_fail_without_error_or_cause) {
+    env_t e;
+    sw_error_t err;
+    env_open(&e);
+    const char *m = create(&e, "Bare", NULL,
+                           "{\"StartAt\":\"F\",\"States\":{\"F\":{\"Type\":\"Fail\"}}}");
+    CHECK_EQ_INT(sfn_start(e.sf, 1, &err), 0);
+    json_t *s = start(&e, m, "bare1", "{}");
+    const char *x = json_obj_get_str(s, "executionArn");
+    CHECK(sfn_wait_idle(e.sf, 10000));
+    json_t *d = describe(&e, x);
+    CHECK_EQ_STR(json_obj_get_str(d, "status"), "FAILED");
+    CHECK(!json_obj_get(d, "error"));
+    CHECK(!json_obj_get(d, "cause"));
+    json_t *h = history(&e, x);
+    CHECK(h && h->len == 3);
+    CHECK_EQ_STR(ev_type(h, 2), "ExecutionFailed");
+    const json_t *det = json_obj_get(json_arr_at(h, 2), "executionFailedEventDetails");
+    CHECK(det && json_is_obj(det) && det->len == 0);
+    env_close(&e);
+}

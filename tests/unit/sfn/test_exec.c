@@ -534,3 +534,61 @@ TEST(sfn_exec_map_iteration_aborted) {
     CHECK_EQ_INT(count_events(&r, "MapStateFailed"), 1);
     env_close(&e);
 }
+
+/* QA: each retry attempt's trace row carries the time it ran (after its
+ * back-off, which the virtual clock skips but counts) and the error and
+ * cause it failed with. */
+TEST(sfn_exec_trace_retry_rows_time_and_error) {
+    env_t e;
+    env_open(&e, true);
+    sfn_run_result_t r = run(
+        &e,
+        "{\"StartAt\":\"Get\",\"States\":{\"Get\":{\"Type\":\"Task\","
+        "\"Resource\":\"arn:aws:states:::dynamodb:getItem\",\"Parameters\":{\"TableName\":"
+        "\"Nope\",\"Key\":{\"pk\":{\"S\":\"a\"}}},\"Retry\":[{\"ErrorEquals\":[\"States.ALL\"],"
+        "\"IntervalSeconds\":2,\"MaxAttempts\":2}],\"End\":true}}}",
+        "{}");
+    CHECK_EQ_STR(r.status, "FAILED");
+    CHECK_EQ_INT((int)r.n_steps, 3);
+    if (r.n_steps == 3) {
+        static const int64_t want_ms[] = {0, 2000, 6000};
+        for (int i = 0; i < 3; i++) {
+            const sfn_trace_step_t *s = &r.steps[i];
+            CHECK_EQ_INT(s->attempt, i);
+            CHECK_EQ_INT((int)(s->time_ms - r.start_ms), (int)want_ms[i]);
+            CHECK(s->time != NULL);
+            CHECK_EQ_STR(s->error, "DynamoDB.ResourceNotFoundException");
+            CHECK(s->cause && strstr(s->cause, "Requested resource not found") != NULL);
+            /* The state was entered once: every row keeps that time. */
+            CHECK_EQ_STR(s->entered_time, r.steps[0].entered_time);
+        }
+        CHECK(strcmp(r.steps[1].time, r.steps[0].time) > 0);
+    }
+    /* A successful step has no error. */
+    r = run(&e, "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"End\":true}}}", "{}");
+    CHECK(r.n_steps == 1 && r.steps[0].error == NULL && r.steps[0].attempt == 0);
+    env_close(&e);
+}
+
+/* QA: a Fail state with neither Error nor Cause fails the execution with
+ * no error and no cause (not States.Runtime), as AWS records it. */
+TEST(sfn_exec_fail_state_without_error) {
+    env_t e;
+    env_open(&e, false);
+    sfn_run_result_t r = run(&e, "{\"StartAt\":\"F\",\"States\":{\"F\":{\"Type\":\"Fail\"}}}",
+                             "{}");
+    CHECK_EQ_STR(r.status, "FAILED");
+    CHECK(r.error == NULL);
+    CHECK(r.cause == NULL);
+    const json_t *last = r.history ? json_arr_at(r.history, r.history->len - 1) : NULL;
+    CHECK_EQ_STR(json_obj_get_str(last, "type"), "ExecutionFailed");
+    CHECK(json_is(&e.a, json_obj_get(last, "executionFailedEventDetails"), "{}"));
+    /* Cause alone: only the cause. */
+    r = run(&e, "{\"StartAt\":\"F\",\"States\":{\"F\":{\"Type\":\"Fail\",\"Cause\":\"why\"}}}",
+            "{}");
+    CHECK(r.error == NULL);
+    CHECK_EQ_STR(r.cause, "why");
+    last = r.history ? json_arr_at(r.history, r.history->len - 1) : NULL;
+    CHECK(json_is(&e.a, json_obj_get(last, "executionFailedEventDetails"), "{\"cause\":\"why\"}"));
+    env_close(&e);
+}
