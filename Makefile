@@ -103,6 +103,7 @@ test-plain: $(BUILD)/stepwise $(BUILD)/unit_tests fuzz-replay
 	$(BUILD)/stepwise test --serve $(BUILD)/stepwise --pending tests/cases/pending.txt tests/cases $(wildcard ../shared/cases)
 	STEPWISE=$(abspath $(BUILD)/stepwise) $(PYTEST) tests/cli
 	STEPWISE_BIN=$(abspath $(BUILD)/stepwise) tests/e2e/run.sh
+	STEPWISE_BIN=$(abspath $(BUILD)/stepwise) tests/e2e/js/run.sh
 	STEPWISE_BIN=$(abspath $(BUILD)/stepwise) tests/crash/run.sh
 
 test-san:

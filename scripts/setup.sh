@@ -6,6 +6,10 @@ missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
+# The JavaScript SDK tests (tests/e2e/js) need node and npm, from Debian
+# unless some other installation already provides them.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 echo "setup: installing$missing"
 SUDO=""
