@@ -8,11 +8,11 @@
  * parsing JSON (see record_build). ItemCount and
  * TableSizeBytes live apart in `meta` ("ddb:count/" tid -> two i64 BE) so a
  * write does not rewrite the description. Table ids are never reused. */
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/rand.h"
 #include "ddb/ddb_int.h"
 
 #define CATALOG_PREFIX "ddb:table/"
@@ -178,18 +178,6 @@ static json_t *live_desc(store_txn_t *txn, arena_t *a, ddb_table_t *t, sw_error_
 }
 
 /* ----------------------------------------------------------- CreateTable */
-
-static void uuid_v4(char out[37]) {
-    uint8_t b[16];
-    if (RAND_bytes(b, sizeof b) != 1)
-        SW_BUG("RAND_bytes failed");
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
-}
 
 static json_t *epoch_seconds(arena_t *a) {
     sw_clock_t c;
@@ -387,7 +375,7 @@ int ddb__op_create_table(ddb_t *db, store_txn_t *txn, const json_t *req, arena_t
     const void *v;
     size_t v_len;
     uint32_t id;
-    char uuid[37];
+    char uuid[SW_UUID_LEN + 1];
     json_t *desc, *out_resp, *ad_copy;
     const char *rec_text;
     size_t rec_len;
@@ -496,7 +484,7 @@ int ddb__op_create_table(ddb_t *db, store_txn_t *txn, const json_t *req, arena_t
         return -1;
 
     /* The description, member order as DynamoDB sends it. */
-    uuid_v4(uuid);
+    sw_uuid_v4(uuid);
     desc = json_new_obj(a);
     ad_copy = json_new_arr(a);
     for (size_t i = 0; i < ad->len; i++) {

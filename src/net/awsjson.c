@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/rand.h>
+#include "base/rand.h"
 #include <zlib.h>
 
 #include "base/buf.h"
@@ -145,8 +145,7 @@ static void add_header(net_response_t *resp, const char *name, const char *value
 static char *make_request_id(arena_t *a) {
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     unsigned char raw[REQUEST_ID_LEN];
-    if (RAND_bytes(raw, sizeof(raw)) != 1)
-        SW_BUG("RAND_bytes failed");
+    sw_random_bytes(raw, sizeof(raw));
     char *id = arena_alloc(a, REQUEST_ID_LEN + 1);
     for (int i = 0; i < REQUEST_ID_LEN; i++)
         id[i] = alphabet[raw[i] % 36];

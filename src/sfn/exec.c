@@ -15,7 +15,7 @@
  *
  * Must not hold ASL semantics (step.c does) nor DynamoDB knowledge
  * (tasks.c does). */
-#include <openssl/rand.h>
+#include "base/rand.h"
 #include <string.h>
 #include "sfn/sfn_int.h"
 
@@ -968,8 +968,7 @@ static bool enter_state(exec_t *ex, frame_t *f) {
 static const char *new_task_token(exec_t *ex) {
     unsigned char b[TASK_TOKEN_BYTES];
     char *t = arena_alloc(ex->a, sizeof b * 2 + 1);
-    if (RAND_bytes(b, sizeof b) != 1)
-        SW_BUG("RAND_bytes failed");
+    sw_random_bytes(b, sizeof b);
     for (size_t i = 0; i < sizeof b; i++)
         snprintf(t + 2 * i, 3, "%02x", b[i]);
     return t;

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
+#include "base/rand.h"
 #include "sfn/path_int.h"
 
 #define IFAIL "States.IntrinsicFailure"
@@ -506,8 +506,7 @@ static int fn_math_random(arena_t *a, const sfn__icall_t *c, json_t **argv,
         }
     } else {
         uint64_t v;
-        if (RAND_bytes((unsigned char *)&v, sizeof v) != 1)
-            return fail(err, c, "no random bytes available");
+        sw_random_bytes(&v, sizeof v);
         draw = v % span;
     }
     *out = json_new_num_i64(a, lo + (int64_t)draw);
@@ -559,18 +558,12 @@ static int fn_string_split(arena_t *a, const sfn__icall_t *c, json_t **argv,
 
 static int fn_uuid(arena_t *a, const sfn__icall_t *c, json_t **argv, json_t **out,
                    sw_error_t *err) {
-    unsigned char u[16];
-    char s[37];
+    char s[SW_UUID_LEN + 1];
     (void)argv;
-    if (RAND_bytes(u, sizeof u) != 1)
-        return fail(err, c, "no random bytes available");
-    u[6] = (unsigned char)((u[6] & 0x0f) | 0x40);  /* version 4 */
-    u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);  /* RFC 4122 variant */
-    snprintf(s, sizeof s,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10],
-             u[11], u[12], u[13], u[14], u[15]);
-    *out = json_new_str(a, s, 36);
+    (void)c;
+    (void)err;
+    sw_uuid_v4(s);
+    *out = json_new_str(a, s, SW_UUID_LEN);
     return 0;
 }
 
