@@ -135,6 +135,11 @@ bool ddb_has_op(const char *op) {
     return op_find(op) >= 0;
 }
 
+bool ddb_op_is_write(const char *op) {
+    int i = op_find(op);
+    return i >= 0 && ddb_ops[i].is_write;
+}
+
 int ddb_open(store_t *store, ddb_t **out, sw_error_t *err) {
     ddb_t *db = calloc(1, sizeof *db);
     (void)err;

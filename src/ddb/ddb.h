@@ -51,6 +51,9 @@ json_t *ddb_error_body(arena_t *a, const sw_error_t *err, const json_t *extras);
 
 /* True if `op` is an operation this engine implements ("PutItem", ...). */
 bool ddb_has_op(const char *op);
+/* True if `op` is a known operation that writes (ddb_call hands it to the
+ * group-commit writer and returns only once it is durable). */
+bool ddb_op_is_write(const char *op);
 
 /* HTTP status AWS sends with error `type` (400 for client errors, 500 for
  * InternalServerError, ...), from the error catalogue. */

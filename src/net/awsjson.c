@@ -11,11 +11,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "base/rand.h"
 #include <zlib.h>
 
 #include "base/buf.h"
 #include "base/json.h"
+#include "base/rand.h"
 #include "net/net_int.h"
 
 #define DDB_TARGET_PREFIX "DynamoDB_20120810."
@@ -222,18 +222,27 @@ void net_response_too_large(const net_request_t *req, arena_t *a, net_response_t
     resp->is_closing = true;
 }
 
-bool net_request_may_block(const net_request_t *req) {
-    /* The engine's long polls. A short list kept here, next to the
-     * routing, so the engines need no transport knowledge. */
-    static const char *const blocking[] = {SFN_TARGET_PREFIX "GetActivityTask", NULL};
+net_wait_t net_request_wait(const net_request_t *req) {
+    /* A short list kept here, next to the routing, so the engines need no
+     * transport knowledge. */
+    static const char *const long_ops[] = {"GetActivityTask", "StartSyncExecution", NULL};
+    static const size_t dp = sizeof(DDB_TARGET_PREFIX) - 1, sp = sizeof(SFN_TARGET_PREFIX) - 1;
     const net_header_t *target = net__header_get(req, "X-Amz-Target");
+    char op[64];
     if (!target)
-        return false;
-    for (int i = 0; blocking[i]; i++)
-        if (target->value_len == strlen(blocking[i]) &&
-            memcmp(target->value, blocking[i], target->value_len) == 0)
-            return true;
-    return false;
+        return NET_WAIT_NONE;
+    if (target->value_len > dp && target->value_len - dp < sizeof op &&
+        memcmp(target->value, DDB_TARGET_PREFIX, dp) == 0) {
+        memcpy(op, target->value + dp, target->value_len - dp);
+        op[target->value_len - dp] = '\0';
+        return ddb_op_is_write(op) ? NET_WAIT_COMMIT : NET_WAIT_NONE;
+    }
+    if (target->value_len > sp && memcmp(target->value, SFN_TARGET_PREFIX, sp) == 0)
+        for (int i = 0; long_ops[i]; i++)
+            if (target->value_len - sp == strlen(long_ops[i]) &&
+                memcmp(target->value + sp, long_ops[i], target->value_len - sp) == 0)
+                return NET_WAIT_LONG;
+    return NET_WAIT_NONE;
 }
 
 void net_response_throttled(const net_request_t *req, arena_t *a, net_response_t *resp) {

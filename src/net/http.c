@@ -7,18 +7,22 @@
  * copies the body). Nothing protocol-specific lives here: replacing this
  * file replaces the event loop and nothing else.
  *
- * Requests that may block (net_request_may_block: long polls) must not
- * hold a pool thread, or every connection that thread serves would wait
- * with them. Such a request is handed to a helper thread and its
- * connection suspended (MHD_suspend_connection); the helper runs
+ * Requests that wait inside the engine (net_request_wait: writes waiting
+ * for their group commit, long polls) must not hold a pool thread, or every
+ * connection that thread serves would wait with them; and writes must wait
+ * side by side for group commit to share an fsync among them. Such a
+ * request is handed to a helper thread and its connection suspended
+ * (MHD_suspend_connection); the helper runs
  * net_handle, stores the response in the request's state and resumes the
  * connection; MHD then calls on_request again on a pool thread, which
  * queues the stored response. Ownership of the request's state (and its
  * arena) moves with it: the pool thread until the hand-off, the helper
  * until it sets is_done (release) and resumes, the pool thread again from
  * then on (MHD neither times out nor completes a suspended connection).
- * Helpers are started on demand up to NET_MAX_BLOCKING and stay until the
- * server stops; past the cap the answer is ThrottlingException. */
+ * Helpers are started on demand and stay until the server stops, in two
+ * pools: one for writes (past NET_MAX_COMMIT_WAITERS a write waits on its
+ * pool thread) and one for long requests (past NET_MAX_BLOCKING the answer
+ * is ThrottlingException), so that writes never crowd out long polls. */
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -40,11 +44,16 @@
 
 typedef struct req_state req_state_t;
 
-/* The helper threads of blocking requests. All fields under `mu`.
- * Invariants: n_queued <= n_idle (a queued request always has a thread
- * free to take it), n_threads = n_idle + (n_jobs - n_queued),
- * n_jobs <= NET_MAX_BLOCKING. */
+/* The helper threads of one kind of waiting request. All fields under `mu`
+ * but srv and cap. Invariants: n_queued <= n_idle (a queued request always
+ * has a thread free to take it), n_threads = n_idle + (n_jobs - n_queued),
+ * n_jobs <= cap <= HELPERS_MAX. */
+#define HELPERS_MAX                                                                  \
+    (NET_MAX_COMMIT_WAITERS > NET_MAX_BLOCKING ? NET_MAX_COMMIT_WAITERS : NET_MAX_BLOCKING)
+
 typedef struct helper_pool {
+    net_server_t *srv;
+    size_t cap;
     pthread_mutex_t mu;
     pthread_cond_t cv;           /* a request was queued, or is_stopping */
     req_state_t *head, *tail;    /* handed off, not yet taken by a helper */
@@ -52,7 +61,7 @@ typedef struct helper_pool {
     size_t n_jobs;               /* handed off and not yet resumed */
     size_t n_idle;               /* helpers waiting for work */
     size_t n_threads;
-    pthread_t threads[NET_MAX_BLOCKING];
+    pthread_t threads[HELPERS_MAX];
     bool is_stopping;
 } helper_pool_t;
 
@@ -60,7 +69,8 @@ struct net_server {
     struct MHD_Daemon *daemon;
     const net_t *net;
     atomic_int in_flight;   /* requests begun and not yet answered */
-    helper_pool_t pool;
+    helper_pool_t commits;  /* NET_WAIT_COMMIT requests */
+    helper_pool_t longs;    /* NET_WAIT_LONG requests */
 };
 
 struct req_state {
@@ -204,8 +214,8 @@ static void request_copy(arena_t *a, const net_request_t *src, net_request_t *ds
 }
 
 static void *helper_main(void *arg) {
-    net_server_t *srv = arg;
-    helper_pool_t *p = &srv->pool;
+    helper_pool_t *p = arg;
+    net_server_t *srv = p->srv;
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (!p->head && !p->is_stopping)
@@ -234,17 +244,24 @@ static void *helper_main(void *arg) {
     return NULL;
 }
 
-/* Hands `st` (whose request is in st->req) to a helper and suspends its
- * connection. False when NET_MAX_BLOCKING requests already wait or no
+static void pool_init(helper_pool_t *p, net_server_t *srv, size_t cap) {
+    SW_ASSERT(cap <= HELPERS_MAX);
+    p->srv = srv;
+    p->cap = cap;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+}
+
+/* Hands `st` (whose request is in st->req) to a helper of `p` and suspends
+ * its connection. False when p->cap requests already wait there or no
  * helper could be started: the caller answers instead. */
-static bool hand_off(net_server_t *srv, struct MHD_Connection *conn, req_state_t *st) {
-    helper_pool_t *p = &srv->pool;
+static bool hand_off(helper_pool_t *p, struct MHD_Connection *conn, req_state_t *st) {
     pthread_mutex_lock(&p->mu);
-    if (p->is_stopping || p->n_jobs == NET_MAX_BLOCKING)
+    if (p->is_stopping || p->n_jobs == p->cap)
         goto out_refuse;
     if (p->n_queued >= p->n_idle) {
-        SW_ASSERT(p->n_threads < NET_MAX_BLOCKING);
-        if (pthread_create(&p->threads[p->n_threads], NULL, helper_main, srv) != 0)
+        SW_ASSERT(p->n_threads < p->cap);
+        if (pthread_create(&p->threads[p->n_threads], NULL, helper_main, p) != 0)
             goto out_refuse;
         p->n_threads++;
         p->n_idle++;
@@ -358,13 +375,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     fill_request(st, conn, url, method, &req, &hl);
     if (st->is_too_large) {
         net_response_too_large(&req, &st->arena, &resp);
-    } else if (net_request_may_block(&req)) {
+        return queue(conn, st, &resp);
+    }
+    switch (net_request_wait(&req)) {
+    case NET_WAIT_COMMIT:
         request_copy(&st->arena, &req, &st->req);
-        if (hand_off(srv, conn, st))
+        if (hand_off(&srv->commits, conn, st))
+            return MHD_YES;
+        net_handle(srv->net, &req, &st->arena, &resp);   /* waits here instead */
+        break;
+    case NET_WAIT_LONG:
+        request_copy(&st->arena, &req, &st->req);
+        if (hand_off(&srv->longs, conn, st))
             return MHD_YES;
         net_response_throttled(&req, &st->arena, &resp);
-    } else {
+        break;
+    case NET_WAIT_NONE:
         net_handle(srv->net, &req, &st->arena, &resp);
+        break;
     }
     return queue(conn, st, &resp);
 }
@@ -388,8 +416,8 @@ int net_server_start(const net_t *net, const char *host, int port, net_server_t 
         abort();
     srv->net = net;
     atomic_init(&srv->in_flight, 0);
-    pthread_mutex_init(&srv->pool.mu, NULL);
-    pthread_cond_init(&srv->pool.cv, NULL);
+    pool_init(&srv->commits, srv, NET_MAX_COMMIT_WAITERS);
+    pool_init(&srv->longs, srv, NET_MAX_BLOCKING);
     long n_cpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned int n_threads = n_cpu > 0 ? (unsigned int)n_cpu : 1;
     unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
@@ -406,7 +434,8 @@ int net_server_start(const net_t *net, const char *host, int port, net_server_t 
         MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!srv->daemon) {
-        pool_stop(&srv->pool);
+        pool_stop(&srv->commits);
+        pool_stop(&srv->longs);
         free(srv);
         return sw_error_set(err, "InternalServerError",
                             "cannot listen on %s port %d (in use, or not an address of this "
@@ -437,7 +466,7 @@ void net_server_stop(net_server_t *s, int grace_ms) {
     int64_t deadline_ms = wall_ms() + (grace_ms > 0 ? grace_ms : 0);
     while (atomic_load(&s->in_flight) > 0) {
         int64_t now_ms = wall_ms();
-        if (pool_jobs(&s->pool) > 0) {
+        if (pool_jobs(&s->commits) + pool_jobs(&s->longs) > 0) {
             if (deadline_ms < now_ms + 1000)
                 deadline_ms = now_ms + 1000;
         } else if (now_ms >= deadline_ms) {
@@ -449,6 +478,7 @@ void net_server_stop(net_server_t *s, int grace_ms) {
     MHD_stop_daemon(s->daemon);
     if (listen_fd != MHD_INVALID_SOCKET)
         close(listen_fd);
-    pool_stop(&s->pool);
+    pool_stop(&s->commits);
+    pool_stop(&s->longs);
     free(s);
 }

@@ -84,17 +84,31 @@ void net_handle(const net_t *net, const net_request_t *req, arena_t *a,
  * stops reading it). Allocated in `a`. */
 void net_response_too_large(const net_request_t *req, arena_t *a, net_response_t *resp);
 
-/* Requests whose answer may take long because the engine waits inside
- * the call (a long poll: AWSStepFunctions.GetActivityTask holds up to 60 s,
- * as AWS does). The transport answers them on helper threads so that they
- * never hold up other connections; at most NET_MAX_BLOCKING wait at once. */
+/* How long the engine may keep a request waiting inside its call. The
+ * transport answers the waiting kinds on helper threads, so that they never
+ * hold up the other connections of a worker thread:
+ * - NET_WAIT_COMMIT: a DynamoDB write, which waits for its group commit
+ *   (an fsync shared with every write queued meanwhile: the more writes
+ *   wait at once, the more share one). At most NET_MAX_COMMIT_WAITERS wait
+ *   on helpers; past that a write waits on its worker thread.
+ * - NET_WAIT_LONG: an answer that may take seconds (the long poll
+ *   AWSStepFunctions.GetActivityTask holds up to 60 s, as AWS does;
+ *   StartSyncExecution runs a whole Express execution, Waits included). At
+ *   most NET_MAX_BLOCKING wait at once; past that, ThrottlingException. */
+typedef enum net_wait {
+    NET_WAIT_NONE,
+    NET_WAIT_COMMIT,
+    NET_WAIT_LONG,
+} net_wait_t;
+
 #define NET_MAX_BLOCKING 64
+#define NET_MAX_COMMIT_WAITERS 128
 
-/* True if `req` names an operation that may block (see above). Looks only
- * at the X-Amz-Target header, so it is cheap and needs no body. */
-bool net_request_may_block(const net_request_t *req);
+/* What `req` may wait for (see above). Looks only at the X-Amz-Target
+ * header, so it is cheap and needs no body. */
+net_wait_t net_request_wait(const net_request_t *req);
 
-/* The answer when NET_MAX_BLOCKING blocking requests are already waiting:
+/* The answer when NET_MAX_BLOCKING long requests are already waiting:
  * AWS's ThrottlingException ("Rate exceeded", HTTP 400), which the SDKs
  * retry with back-off. Allocated in `a`. */
 void net_response_throttled(const net_request_t *req, arena_t *a, net_response_t *resp);
@@ -112,8 +126,9 @@ size_t net_creds_count(const net_creds_t *c);
 typedef struct net_server net_server_t;
 
 /* Starts serving `net` (borrowed; must outlive the server) on host:port with
- * one worker thread per core, plus up to NET_MAX_BLOCKING helper threads
- * (started on demand) for requests that may block. `port` 0 picks a free
+ * one worker thread per core, plus helper threads (started on demand) for
+ * requests that wait: up to NET_MAX_COMMIT_WAITERS for writes, up to
+ * NET_MAX_BLOCKING for long requests. `port` 0 picks a free
  * port; *bound_port says which. Errors: "InternalServerError" (address in
  * use, ...). */
 int net_server_start(const net_t *net, const char *host, int port,
