@@ -1683,17 +1683,25 @@ static int resume_root(exec_t *ex, const sfn_program_t *prog, const json_t *resu
                 f->eff.error = json_obj_get_str(resume, "error");
                 f->eff.cause = json_obj_get_str(resume, "cause");
             } else {
-                /* Its timer fired: the activity timed out (or the
-                 * execution did, which run_frames' caller sees first). */
+                /* Its timer fired: the task timed out (or the execution
+                 * did, which run_frames' caller sees first) - by its
+                 * TimeoutSeconds if that time has come, else by its
+                 * HeartbeatSeconds (States.HeartbeatTimeout, which a
+                 * States.Timeout retrier or catcher matches too). */
                 json_t *d = json_new_obj(ex->a);
+                int64_t timeout_at_ms;
+                bool is_heartbeat =
+                    json_obj_get(resume, "heartbeatMs") &&
+                    !(json_num_i64(json_obj_get(resume, "timeoutAtMs"), &timeout_at_ms) &&
+                      now_ms(ex) >= timeout_at_ms);
                 ex->drop_token = json_obj_get_str(resume, "token");
-                f->eff.error = "States.Timeout";
+                f->eff.error = is_heartbeat ? "States.HeartbeatTimeout" : "States.Timeout";
                 f->eff.cause = NULL;
                 if (!ex->deadline_ms || now_ms(ex) < ex->deadline_ms) {
                     bool is_callback = json_obj_get(resume, "callback") != NULL;
                     if (is_callback)
                         d = d_task(ex, st);
-                    json_obj_set(ex->a, d, "error", jstr(ex, "States.Timeout"));
+                    json_obj_set(ex->a, d, "error", jstr(ex, f->eff.error));
                     ev_add(ex, &f->prev, is_callback ? "TaskTimedOut" : "ActivityTimedOut",
                            is_callback ? "taskTimedOutEventDetails"
                                        : "activityTimedOutEventDetails",

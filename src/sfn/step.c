@@ -368,11 +368,17 @@ bool sfn__error_matches(const char **errors, size_t n_errors, const char *error)
     /* Terminal errors: no Retry or Catch handles them, States.ALL included. */
     if (strcmp(error, "States.Runtime") == 0 || strcmp(error, "States.DataLimitExceeded") == 0)
         return false;
+    bool is_timeout = strcmp(error, "States.Timeout") == 0 ||
+                      strcmp(error, "States.HeartbeatTimeout") == 0;
     for (size_t i = 0; i < n_errors; i++) {
         if (strcmp(errors[i], "States.ALL") == 0 || strcmp(errors[i], error) == 0)
             return true;
-        /* States.TaskFailed matches any error except States.Timeout. */
-        if (strcmp(errors[i], "States.TaskFailed") == 0 && strcmp(error, "States.Timeout") != 0)
+        /* States.Timeout covers both ways a Task times out, its
+         * TimeoutSeconds and its HeartbeatSeconds. */
+        if (strcmp(errors[i], "States.Timeout") == 0 && is_timeout)
+            return true;
+        /* States.TaskFailed matches any error but the timeouts. */
+        if (strcmp(errors[i], "States.TaskFailed") == 0 && !is_timeout)
             return true;
     }
     return false;

@@ -143,6 +143,13 @@ TEST(sfn_step_runtime_never_caught) {
     CHECK(!sfn__error_matches((const char *[]){"States.ALL"}, 1, "States.DataLimitExceeded"));
     CHECK(sfn__error_matches((const char *[]){"States.TaskFailed"}, 1, "DynamoDB.X"));
     CHECK(!sfn__error_matches((const char *[]){"States.TaskFailed"}, 1, "States.Timeout"));
+    /* A heartbeat timeout is a timeout: States.Timeout matches it, and
+     * States.TaskFailed does not. */
+    CHECK(sfn__error_matches((const char *[]){"States.Timeout"}, 1, "States.HeartbeatTimeout"));
+    CHECK(!sfn__error_matches((const char *[]){"States.HeartbeatTimeout"}, 1, "States.Timeout"));
+    CHECK(!sfn__error_matches((const char *[]){"States.TaskFailed"}, 1, "States.HeartbeatTimeout"));
+    CHECK(sfn__error_matches((const char *[]){"States.HeartbeatTimeout"}, 1,
+                             "States.HeartbeatTimeout"));
     arena_release(&a);
 }
 
