@@ -192,11 +192,12 @@ static int op_create(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
         return -1;
     old = get_by_name(txn, a, name);
     if (old) {
-        /* AWS: a re-create with identical arguments is idempotent and
-         * returns the original; anything else is a conflict. */
+        /* AWS: a re-create with the same name, definition, type, logging
+         * and tracing configuration is idempotent and returns the
+         * original; a different roleArn or tags are ignored (and not
+         * applied). Anything else is a conflict. */
         int64_t created = 0;
         bool is_same = strcmp(json_obj_get_str(old, "definition"), definition) == 0 &&
-                       strcmp(json_obj_get_str(old, "roleArn"), role) == 0 &&
                        strcmp(json_obj_get_str(old, "type"), type) == 0 &&
                        json_equal(json_obj_get(old, "loggingConfiguration"), logging) &&
                        json_equal(json_obj_get(old, "tracingConfiguration"), tracing);

@@ -189,6 +189,17 @@ TEST(sfn_api_create_describe_idempotent) {
     /* Identical re-create: same ARN; different definition: conflict. */
     json_t *again = call(&e, "CreateStateMachine", machine_req(&e, "M1", "STANDARD", PASS_DEF));
     CHECK(again && strcmp(json_obj_get_str(again, "stateMachineArn"), arn) == 0);
+    /* Another roleArn is ignored, not applied: still idempotent. */
+    json_t *other_role = machine_req(&e, "M1", NULL, PASS_DEF);
+    json_obj_set(&e.a, other_role, "roleArn",
+                 json_new_strz(&e.a, "arn:aws:iam::123456789012:role/Other"));
+    again = call(&e, "CreateStateMachine", other_role);
+    CHECK(again && strcmp(json_obj_get_str(again, "stateMachineArn"), arn) == 0);
+    json_t *desc = call(&e, "DescribeStateMachine", json_parse(&e.a,
+        "{\"stateMachineArn\":\"arn:aws:states:us-east-1:123456789012:stateMachine:M1\"}", 75,
+        &e.err));
+    CHECK_EQ_STR(desc ? json_obj_get_str(desc, "roleArn") : "",
+                 "arn:aws:iam::123456789012:role/R");
     CHECK_EQ_STR(fails_with(&e, "CreateStateMachine", machine_req(&e, "M1", NULL, WAIT_DEF)),
                  "StateMachineAlreadyExists");
     CHECK_EQ_STR(e.err.msg, "State Machine Already Exists: "
