@@ -410,10 +410,19 @@ static int op_list_exec(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
         max = 100;
     if (store_txn_begin(sf->store, false, &txn, err) < 0)
         return -1;
-    if (!sfn__machine_get(txn, a, arn)) {
-        store_txn_abort(txn);
-        return sw_error_set(err, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'",
-                            arn);
+    {
+        const json_t *machine = sfn__machine_get(txn, a, arn);
+        if (!machine) {
+            store_txn_abort(txn);
+            return sw_error_set(err, "StateMachineDoesNotExist",
+                                "State Machine Does Not Exist: '%s'", arn);
+        }
+        /* Express executions are not recorded: AWS refuses to list them. */
+        if (strcmp(json_obj_get_str(machine, "type"), "EXPRESS") == 0) {
+            store_txn_abort(txn);
+            return sw_error_set(err, "StateMachineTypeNotSupported",
+                                "This operation is not supported by this type of state machine");
+        }
     }
     prefix = arena_sprintf(a, SFN_ARN_PREFIX "execution:%s:", machine_name);
     if (store_cursor_open(txn, STORE_EXEC, &c, err) < 0) {

@@ -376,6 +376,10 @@ TEST(sfn_api_express_sync) {
     CHECK_EQ_STR(json_obj_get_str(r, "output"), "{\"k\":2,\"a\":1}");
     CHECK(strstr(json_obj_get_str(r, "executionArn"), ":express:Ex:") != NULL);
     CHECK(json_obj_get(json_obj_get(r, "billingDetails"), "billedDurationInMilliseconds"));
+    /* Express executions are not listed. */
+    CHECK_EQ_STR(fails_with(&e, "ListExecutions", by_arn(&e, "stateMachineArn", m)),
+                 "StateMachineTypeNotSupported");
+    CHECK_EQ_STR(e.err.msg, "This operation is not supported by this type of state machine");
     const char *std = create(&e, "Std", NULL, PASS_DEF);
     CHECK_EQ_STR(fails_with(&e, "StartSyncExecution", by_arn(&e, "stateMachineArn", std)),
                  "StateMachineTypeNotSupported");
