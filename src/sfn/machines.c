@@ -368,8 +368,47 @@ static int op_delete(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
     return 0;
 }
 
+/* ---- Page tokens ------------------------------------------------------
+ * ListStateMachines and ListActivities resume at a name: their nextToken
+ * is "NAME:CHECK", CHECK 16 hex digits of a hash of NAME, so that a token
+ * this server did not hand out (AWS: InvalidToken) is told apart from a
+ * name that happens to be valid. Names cannot contain ':'. */
+
+static uint64_t page_check(const char *name, size_t len) {
+    uint64_t h = 0x73746570776973ull;   /* FNV-1a, seeded with "stepwis" */
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)name[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static json_t *page_token(arena_t *a, const char *name, size_t len) {
+    return json_new_strz(a, arena_sprintf(a, "%.*s:%016llx", (int)len, name,
+                                          (unsigned long long)page_check(name, len)));
+}
+
+/* The name `token` resumes at (allocated in `a`); NULL token: "". */
+static int page_token_parse(arena_t *a, const char *token, const char **name,
+                            sw_error_t *err) {
+    const char *colon = token ? strrchr(token, ':') : NULL;
+    size_t len;
+    char check[17];
+    *name = "";
+    if (!token)
+        return 0;
+    len = colon ? (size_t)(colon - token) : 0;
+    if (!colon || strlen(colon + 1) != 16 || len > 400 || !sfn__name_is_valid(token, len))
+        return sw_error_set(err, "InvalidToken", "Invalid Token: '%s'", token);
+    snprintf(check, sizeof check, "%016llx", (unsigned long long)page_check(token, len));
+    if (strcmp(check, colon + 1) != 0)
+        return sw_error_set(err, "InvalidToken", "Invalid Token: '%s'", token);
+    *name = arena_strndup(a, token, len);
+    return 0;
+}
+
 static int op_list(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp, sw_error_t *err) {
-    const char *token;
+    const char *token, *resume_at;
     int64_t max;
     store_txn_t *txn;
     store_cursor_t *c;
@@ -380,13 +419,12 @@ static int op_list(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp, sw_e
     json_t *list = json_new_arr(a), *out = json_new_obj(a);
     bool ok;
     if (sfn__req_str(req, "nextToken", false, &token, err) < 0 ||
-        sfn__req_int(req, "maxResults", 0, 1000, &max, err) < 0)
+        sfn__req_int(req, "maxResults", 0, 1000, &max, err) < 0 ||
+        page_token_parse(a, token, &resume_at, err) < 0)
         return -1;
     if (max == 0)
         max = 100;
-    if (token && (strlen(token) > 400 || !sfn__name_is_valid(token, strlen(token))))
-        return sw_error_set(err, "InvalidToken", "Invalid Token: '%s'", token);
-    seek_len = machine_key(token ? token : "", seek);
+    seek_len = machine_key(resume_at, seek);
     if (store_txn_begin(sf->store, false, &txn, err) < 0)
         return -1;
     if (store_cursor_open(txn, STORE_CATALOG, &c, err) < 0) {
@@ -401,10 +439,9 @@ static int op_list(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp, sw_e
         if (k_len < MACHINE_PREFIX_LEN || memcmp(k, MACHINE_PREFIX, MACHINE_PREFIX_LEN) != 0)
             break;
         if ((int64_t)list->len == max) {
-            /* The token is the name to resume at. */
             json_obj_set(a, out, "nextToken",
-                         json_new_str(a, (const char *)k + MACHINE_PREFIX_LEN,
-                                      k_len - MACHINE_PREFIX_LEN));
+                         page_token(a, (const char *)k + MACHINE_PREFIX_LEN,
+                                    k_len - MACHINE_PREFIX_LEN));
             break;
         }
         rec = json_parse(a, v, v_len, &perr);
@@ -673,7 +710,7 @@ static int op_delete_activity(sfn_t *sf, arena_t *a, const json_t *req, json_t *
 
 static int op_list_activities(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
                               sw_error_t *err) {
-    const char *token;
+    const char *token, *resume_at;
     int64_t max;
     store_txn_t *txn;
     store_cursor_t *c;
@@ -683,13 +720,12 @@ static int op_list_activities(sfn_t *sf, arena_t *a, const json_t *req, json_t *
     json_t *list = json_new_arr(a), *out = json_new_obj(a);
     bool ok;
     if (sfn__req_str(req, "nextToken", false, &token, err) < 0 ||
-        sfn__req_int(req, "maxResults", 0, 1000, &max, err) < 0)
+        sfn__req_int(req, "maxResults", 0, 1000, &max, err) < 0 ||
+        page_token_parse(a, token, &resume_at, err) < 0)
         return -1;
     if (max == 0)
         max = 100;
-    if (token && (strlen(token) > 400 || !sfn__name_is_valid(token, strlen(token))))
-        return sw_error_set(err, "InvalidToken", "Invalid Token: '%s'", token);
-    seek_len = activity_key(token ? token : "", seek);
+    seek_len = activity_key(resume_at, seek);
     if (store_txn_begin(sf->store, false, &txn, err) < 0)
         return -1;
     if (store_cursor_open(txn, STORE_CATALOG, &c, err) < 0) {
@@ -705,8 +741,8 @@ static int op_list_activities(sfn_t *sf, arena_t *a, const json_t *req, json_t *
             break;
         if ((int64_t)list->len == max) {
             json_obj_set(a, out, "nextToken",
-                         json_new_str(a, (const char *)k + ACTIVITY_PREFIX_LEN,
-                                      k_len - ACTIVITY_PREFIX_LEN));
+                         page_token(a, (const char *)k + ACTIVITY_PREFIX_LEN,
+                                    k_len - ACTIVITY_PREFIX_LEN));
             break;
         }
         if ((rec = json_parse(a, v, v_len, &perr)))

@@ -267,6 +267,16 @@ TEST(sfn_api_list_update_delete_validate) {
     }
     CHECK_EQ_STR(fails_with(&e, "ListStateMachines", J(&e.a, "{\"maxResults\":1001}")),
                  "ValidationException");
+    /* A token this server did not hand out, even one that reads as a
+     * state machine's name. */
+    CHECK_EQ_STR(fails_with(&e, "ListStateMachines", J(&e.a, "{\"nextToken\":\"c\"}")),
+                 "InvalidToken");
+    CHECK_EQ_STR(e.err.msg, "Invalid Token: 'c'");
+    CHECK_EQ_STR(fails_with(&e, "ListStateMachines",
+                            J(&e.a, "{\"nextToken\":\"c:0000000000000000\"}")),
+                 "InvalidToken");
+    CHECK_EQ_STR(fails_with(&e, "ListActivities", J(&e.a, "{\"nextToken\":\"garbage\"}")),
+                 "InvalidToken");
     {
         const char *arn = "arn:aws:states:us-east-1:123456789012:stateMachine:a";
         json_t *req = by_arn(&e, "stateMachineArn", arn);
