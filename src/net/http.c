@@ -69,6 +69,10 @@ struct net_server {
     struct MHD_Daemon *daemon;
     const net_t *net;
     atomic_int in_flight;   /* requests begun and not yet answered */
+    /* Connections suspended for a helper and not yet back in on_request
+     * (or completed): MHD_stop_daemon aborts the process if any remain. */
+    atomic_int n_suspended;
+    atomic_bool is_draining;  /* stopping: no more hand-offs */
     helper_pool_t commits;  /* NET_WAIT_COMMIT requests */
     helper_pool_t longs;    /* NET_WAIT_LONG requests */
 };
@@ -130,6 +134,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     req_state_t *st = *con_cls;
     if (!st)
         return;
+    if (st->is_handed_off)   /* resumed, then closed before it was answered */
+        atomic_fetch_sub(&st->srv->n_suspended, 1);
     atomic_fetch_sub(&st->srv->in_flight, 1);
     arena_release(&st->arena);
     free(st);
@@ -256,6 +262,8 @@ static void pool_init(helper_pool_t *p, net_server_t *srv, size_t cap) {
  * its connection. False when p->cap requests already wait there or no
  * helper could be started: the caller answers instead. */
 static bool hand_off(helper_pool_t *p, struct MHD_Connection *conn, req_state_t *st) {
+    if (atomic_load(&p->srv->is_draining))
+        return false;
     pthread_mutex_lock(&p->mu);
     if (p->is_stopping || p->n_jobs == p->cap)
         goto out_refuse;
@@ -273,6 +281,7 @@ static bool hand_off(helper_pool_t *p, struct MHD_Connection *conn, req_state_t 
     st->next = NULL;
     /* Suspended before any helper can see it (they need `mu`), so the
      * resume never comes first. */
+    atomic_fetch_add(&p->srv->n_suspended, 1);
     MHD_suspend_connection(conn);
     if (p->tail)
         p->tail->next = st;
@@ -286,13 +295,6 @@ static bool hand_off(helper_pool_t *p, struct MHD_Connection *conn, req_state_t 
 out_refuse:
     pthread_mutex_unlock(&p->mu);
     return false;
-}
-
-static size_t pool_jobs(helper_pool_t *p) {
-    pthread_mutex_lock(&p->mu);
-    size_t n = p->n_jobs;
-    pthread_mutex_unlock(&p->mu);
-    return n;
 }
 
 /* Ends the helpers (none may have a job: the daemon is stopped). */
@@ -370,6 +372,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!atomic_load_explicit(&st->is_done, memory_order_acquire))
             return MHD_YES;
         st->is_handed_off = false;
+        atomic_fetch_sub(&srv->n_suspended, 1);
         return queue(conn, st, &st->resp);
     }
     fill_request(st, conn, url, method, &req, &hl);
@@ -416,6 +419,8 @@ int net_server_start(const net_t *net, const char *host, int port, net_server_t 
         abort();
     srv->net = net;
     atomic_init(&srv->in_flight, 0);
+    atomic_init(&srv->n_suspended, 0);
+    atomic_init(&srv->is_draining, false);
     pool_init(&srv->commits, srv, NET_MAX_COMMIT_WAITERS);
     pool_init(&srv->longs, srv, NET_MAX_BLOCKING);
     long n_cpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -459,17 +464,21 @@ void net_server_stop(net_server_t *s, int grace_ms) {
      * (epoll_ctl fails with EBADF: "Failed to remove listen FD from epoll
      * set"). */
     MHD_socket listen_fd = MHD_quiesce_daemon(s->daemon);
+    /* Keep-alive connections still send requests: from now on they are
+     * answered on the worker threads, never suspended. */
+    atomic_store(&s->is_draining, true);
     /* Requests handed to helpers cannot be cut short (the engine owns
      * their wait, and MHD must not stop with a connection suspended):
-     * wait for them however long, then give the last responses up to a
-     * second to go out. */
+     * wait for them however long, until MHD has taken every resumed
+     * connection back, then give the last responses up to a second to go
+     * out. */
     int64_t deadline_ms = wall_ms() + (grace_ms > 0 ? grace_ms : 0);
-    while (atomic_load(&s->in_flight) > 0) {
+    for (;;) {
         int64_t now_ms = wall_ms();
-        if (pool_jobs(&s->commits) + pool_jobs(&s->longs) > 0) {
+        if (atomic_load(&s->n_suspended) > 0) {
             if (deadline_ms < now_ms + 1000)
                 deadline_ms = now_ms + 1000;
-        } else if (now_ms >= deadline_ms) {
+        } else if (atomic_load(&s->in_flight) == 0 || now_ms >= deadline_ms) {
             break;
         }
         struct timespec ts = {0, 10 * 1000 * 1000};
