@@ -85,7 +85,11 @@ json_t *ddb_error_body(arena_t *a, const sw_error_t *err, const json_t *extras) 
     json_obj_set(a, body, "__type",
                  json_new_strz(a, arena_sprintf(a, "%s#%s", ns, err->type ? err->type
                                                                           : "InternalServerError")));
-    json_obj_set(a, body, "message", json_new_strz(a, err->msg));
+    /* DynamoDB spells it "Message" in its SerializationExceptions (as
+     * net/awsjson.c does for those the transport raises). */
+    json_obj_set(a, body,
+                 err->type && !strcmp(err->type, "SerializationException") ? "Message" : "message",
+                 json_new_strz(a, err->msg));
     for (size_t k = 0; json_is_obj(extras) && k < extras->len; k++)
         json_obj_setn(a, body, extras->u.members[k].key, extras->u.members[k].key_len,
                       extras->u.members[k].val);

@@ -61,6 +61,16 @@ def test_serialization_exception(server):
     check_crc(r, data)
 
 
+def test_serialization_exception_from_the_engine_says_Message(server):
+    # A member of the wrong type is the engine's SerializationException;
+    # DynamoDB spells its message member "Message" there too.
+    r, data = request(server, "POST", "/", b'{"TableName": 5}', api_headers("DescribeTable"))
+    assert r.status == 400
+    body = json.loads(data)
+    assert body["__type"] == "com.amazon.coral.service#SerializationException"
+    assert "message" not in body and body["Message"]
+
+
 def test_unknown_operation(server):
     r, data = request(server, "POST", "/", b"{}", api_headers("FlyToTheMoon"))
     assert r.status == 400
