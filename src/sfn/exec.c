@@ -141,8 +141,14 @@ typedef struct exec {
     bool is_durable;           /* checkpoints, timers, root parks */
     bool is_ephemeral;         /* EXPRESS: nothing is written */
     bool is_halted;            /* the record changed under us (stopped) */
-    bool is_parked;            /* the root sleeps on a durable timer */
+    bool is_parked;            /* the execution sleeps on a durable timer */
+    bool is_replay_park;       /* ... for a child frame: replays on wake */
     int64_t park_ms;
+    /* Replaying from an ENTER checkpoint: the clock reads the time the
+     * first run was at (the checkpoint's, then each memo's) until the
+     * replay meets an effect it has no memo of, or writes. */
+    bool is_replaying;
+    int64_t replay_ms;
     int64_t base_event_id;     /* events before this run (in the store) */
     int64_t flushed_id;        /* the record's lastEventId as last written */
     int64_t timer_ms;          /* the record's live timer, -1 = none */
@@ -207,7 +213,19 @@ void sfn__sleep_ms(sfn_t *sf, int64_t ms) {
 }
 
 static int64_t now_ms(exec_t *ex) {
-    return sfn__now_ms(ex->sf);
+    return ex->is_replaying ? ex->replay_ms : sfn__now_ms(ex->sf);
+}
+
+/* The replay has caught up with what the first run did. */
+static void replay_end(exec_t *ex) {
+    ex->is_replaying = false;
+}
+
+/* The replay passes a memo of time `ms`. */
+static void replay_at(exec_t *ex, int64_t ms) {
+    int64_t real_ms = sfn__now_ms(ex->sf);
+    if (ex->is_replaying && ms > ex->replay_ms)
+        ex->replay_ms = ms < real_ms ? ms : real_ms;
 }
 
 static const char *iso(exec_t *ex, int64_t ms) {
@@ -402,6 +420,8 @@ struct frame {
     const char *entered_iso;
     int *retry_counts;
     int n_retries;
+    int n_visits;              /* states entered so far in this frame */
+    const char *path;          /* place in the frame tree (sfn_int.h) */
     json_t *ctx;
     sfn_effects_t eff;
     size_t row;                /* trace row of the current attempt */
@@ -522,6 +542,87 @@ json_t *sfn__exec_get_def(store_txn_t *txn, arena_t *a, const char *arn) {
     return json_parse(a, v, len, &err);
 }
 
+/* ---- Replay memos (sfn_int.h) ---------------------------------------- */
+
+/* True when frame `f`'s effects are memoized: child frames of durable
+ * runs that write. */
+static bool memo_applies(const exec_t *ex, const frame_t *f) {
+    return ex->is_durable && !ex->is_ephemeral && ex->sf->store && f->parent;
+}
+
+/* The memo key of `kind` for the current attempt of frame `f`; 0 when it
+ * would not fit a store key (the effect is then not memoized). */
+static size_t memo_key(const exec_t *ex, const frame_t *f, char kind, unsigned char *key) {
+    size_t alen = strlen(ex->exec_arn);
+    int n = snprintf((char *)key + alen + 2, STORE_MAX_KEY > alen + 2 ? STORE_MAX_KEY - alen - 2 : 0,
+                     "%s@%d.%d%c", f->path, f->n_visits, f->n_retries, kind);
+    if (alen + 2 >= STORE_MAX_KEY || n < 0 || alen + 2 + (size_t)n >= STORE_MAX_KEY)
+        return 0;
+    memcpy(key, ex->exec_arn, alen);
+    key[alen] = 0;
+    key[alen + 1] = 'm';
+    return alen + 2 + (size_t)n;
+}
+
+/* The memo of `kind` for `f` (parsed, in ex->a) or NULL. */
+static json_t *memo_get(exec_t *ex, store_txn_t *txn, const frame_t *f, char kind) {
+    unsigned char key[STORE_MAX_KEY];
+    size_t klen = memo_key(ex, f, kind, key), len;
+    const void *v;
+    sw_error_t perr;
+    if (!klen || !store_get(txn, STORE_EXEC, key, klen, &v, &len))
+        return NULL;
+    return json_parse(ex->a, v, len, &perr);
+}
+
+static int memo_put(exec_t *ex, store_txn_t *txn, const frame_t *f, char kind,
+                    const json_t *val, sw_error_t *err) {
+    unsigned char key[STORE_MAX_KEY];
+    size_t klen = memo_key(ex, f, kind, key);
+    char *text;
+    if (!klen)
+        return 0;
+    text = json_to_str(ex->a, val);
+    return store_put(txn, STORE_EXEC, key, klen, text, strlen(text), err);
+}
+
+/* Deletes every memo of execution `arn` (it ended). */
+static int memo_drop_all(store_txn_t *txn, arena_t *a, const char *arn, sw_error_t *err) {
+    size_t alen = strlen(arn), n = 0, cap = 16;
+    unsigned char prefix[STORE_MAX_KEY];
+    struct { void *k; size_t len; } *keys;
+    store_cursor_t *c;
+    const void *k, *v;
+    size_t k_len, v_len;
+    if (alen + 2 > sizeof prefix)
+        return 0;
+    memcpy(prefix, arn, alen);
+    prefix[alen] = 0;
+    prefix[alen + 1] = 'm';
+    keys = arena_alloc(a, cap * sizeof *keys);
+    if (store_cursor_open(txn, STORE_EXEC, &c, err) < 0)
+        return -1;
+    /* Collected first: the cursor must not see its own deletions. */
+    for (bool ok = store_cursor_seek(c, prefix, alen + 2, &k, &k_len, &v, &v_len);
+         ok && k_len >= alen + 2 && memcmp(k, prefix, alen + 2) == 0;
+         ok = store_cursor_next(c, &k, &k_len, &v, &v_len)) {
+        if (n == cap) {
+            void *bigger = arena_alloc(a, 2 * cap * sizeof *keys);
+            memcpy(bigger, keys, n * sizeof *keys);
+            keys = bigger;
+            cap *= 2;
+        }
+        keys[n].k = arena_alloc(a, k_len);
+        memcpy(keys[n].k, k, k_len);
+        keys[n++].len = k_len;
+    }
+    store_cursor_close(c);
+    for (size_t i = 0; i < n; i++)
+        if (store_del(txn, STORE_EXEC, keys[i].k, keys[i].len, err) < 0)
+            return -1;
+    return 0;
+}
+
 /* Where the root frame resumes (see sfn_int.h): `phase` "ENTER" (enter
  * state root->idx with root->in), "WAIT" or "RETRY" (the root sleeps in
  * state root->idx). */
@@ -532,7 +633,10 @@ static json_t *resume_json(exec_t *ex, const char *phase) {
     json_obj_set(ex->a, r, "input", jtext(ex, f->in));
     json_obj_set(ex->a, r, "prev", json_new_num_i64(ex->a, f->prev));
     json_obj_set(ex->a, r, "phase", jstr(ex, phase));
-    if (strcmp(phase, "ENTER") != 0) {
+    json_obj_set(ex->a, r, "visits", json_new_num_i64(ex->a, f->n_visits));
+    if (strcmp(phase, "ENTER") == 0) {
+        json_obj_set(ex->a, r, "atMs", json_new_num_i64(ex->a, now_ms(ex)));
+    } else {
         const sfn_state_t *st = &f->p->states[f->idx];
         json_t *counts = json_new_arr(ex->a);
         for (size_t i = 0; i < st->n_retriers; i++)
@@ -604,6 +708,8 @@ static int persist(exec_t *ex, store_txn_t *txn, const char *status, json_t *res
     }
     ex->timer_ms = timer_ms;
     ex->flushed_id = ex->last_event_id;
+    if (ex->final && ex->is_durable && memo_drop_all(txn, ex->a, ex->exec_arn, err) < 0)
+        return -1;
     if (ex->drop_token) {
         if (drop_token(txn, ex->a, ex->drop_token, err) < 0)
             return -1;
@@ -678,6 +784,7 @@ static json_t *resume_enter(exec_t *ex, const char *state, const json_t *input) 
     json_obj_set(ex->a, r, "input", jtext(ex, input));
     json_obj_set(ex->a, r, "prev", json_new_num_i64(ex->a, 0));
     json_obj_set(ex->a, r, "phase", jstr(ex, "ENTER"));
+    json_obj_set(ex->a, r, "atMs", json_new_num_i64(ex->a, now_ms(ex)));
     return r;
 }
 
@@ -714,6 +821,31 @@ static void sleep_until(exec_t *ex, frame_t *f, int64_t wake_ms) {
     ex->sleepers[ex->n_sleepers++] = f;
 }
 
+/* Puts `f` to sleep for `delay_ms` (a Wait, a retry back-off). A child
+ * frame of a durable run sleeps until the wake-up time it memoized the
+ * first time, so that a replay keeps the original due time. */
+static void frame_sleep(exec_t *ex, frame_t *f, int64_t delay_ms) {
+    int64_t wake_ms = now_ms(ex) + delay_ms;
+    store_txn_t *txn;
+    sw_error_t err;
+    if (memo_applies(ex, f) && store_txn_begin(ex->sf->store, true, &txn, &err) == 0) {
+        json_t *memo = memo_get(ex, txn, f, 'S');
+        if (memo && json_num_i64(json_obj_get(memo, "wakeMs"), &wake_ms)) {
+            store_txn_abort(txn);
+        } else {
+            json_t *m = json_new_obj(ex->a);
+            replay_end(ex);   /* the first run never got here */
+            wake_ms = now_ms(ex) + delay_ms;
+            json_obj_set(ex->a, m, "wakeMs", json_new_num_i64(ex->a, wake_ms));
+            if (memo_put(ex, txn, f, 'S', m, &err) < 0)
+                store_txn_abort(txn);
+            else
+                store_txn_commit(txn, &err);   /* if lost, a replay waits anew */
+        }
+    }
+    sleep_until(ex, f, wake_ms);
+}
+
 /* False once an ancestor moved on (a sibling failed, or a retry started a
  * new generation of children): such a frame is abandoned, as AWS aborts
  * the other branches and iterations. */
@@ -737,6 +869,11 @@ static frame_t *frame_new(exec_t *ex, const sfn_program_t *p, frame_t *parent, s
     f->idx = p->start;
     f->in = input;
     f->prev = prev;
+    /* The parent is in the Parallel / Map state that launches this child:
+     * its visit count and attempt say which run of that state this is. */
+    f->path = parent ? arena_sprintf(ex->a, "%s/%d.%d.%zu", parent->path, parent->n_visits,
+                                     parent->n_retries, slot)
+                     : "";
     return f;
 }
 
@@ -847,23 +984,17 @@ static void do_task(exec_t *ex, frame_t *f, size_t row, sfn_effects_t *eff) {
     sfn_task_outcome_t o;
     store_txn_t *txn = NULL;
     sw_error_t err;
-    json_t *d = d_task(ex, st);
-    json_obj_set(ex->a, d, "region", jstr(ex, SFN_REGION));
-    json_obj_set(ex->a, d, "parameters", jtext(ex, eff->task_params));
-    if (st->timeout_s)
-        json_obj_set(ex->a, d, "timeoutInSeconds", json_new_num_i64(ex->a, st->timeout_s));
-    ev_add(ex, prev, "TaskScheduled", "taskScheduledEventDetails", d);
-    ev_add(ex, prev, "TaskStarted", "taskStartedEventDetails", d_task(ex, st));
+    json_t *d, *memo = NULL;
 
     /* A durable run commits a top-level Task's write with the checkpoint
-     * that follows it; Tasks of branches and iterations commit alone. */
+     * that follows it, a child frame's with its memo; a run that is not
+     * durable commits each Task's write with a checkpoint of its own. */
     if (ex->txn) {
         /* A retry without back-off: the checkpoint still pending is this
          * attempt's transaction too (one write transaction per thread). */
         txn = ex->txn;
         ex->txn = NULL;
     } else if (ex->sf->store && ex->sf->db && !ex->is_ephemeral &&
-               (!ex->is_durable || !f->parent) &&
                store_txn_begin(ex->sf->store, true, &txn, &err) < 0) {
         txn = NULL;
     } else if (txn && ex->is_durable && !record_is_ours(ex, txn)) {
@@ -875,8 +1006,63 @@ static void do_task(exec_t *ex, frame_t *f, size_t row, sfn_effects_t *eff) {
         eff->result = eff->error;
         return;
     }
-    sfn__task_run(ex->a, ex->sf->db, txn, st, eff->task_params, request_id(ex), now_ms(ex),
-                  &o);
+    if (txn && memo_applies(ex, f) && (memo = memo_get(ex, txn, f, 'T'))) {
+        /* A replay: the call was made (and committed) before, then. */
+        int64_t at_ms;
+        store_txn_abort(txn);
+        txn = NULL;
+        if (json_num_i64(json_obj_get(memo, "atMs"), &at_ms))
+            replay_at(ex, at_ms);
+    } else {
+        replay_end(ex);
+    }
+
+    d = d_task(ex, st);
+    json_obj_set(ex->a, d, "region", jstr(ex, SFN_REGION));
+    json_obj_set(ex->a, d, "parameters", jtext(ex, eff->task_params));
+    if (st->timeout_s)
+        json_obj_set(ex->a, d, "timeoutInSeconds", json_new_num_i64(ex->a, st->timeout_s));
+    ev_add(ex, prev, "TaskScheduled", "taskScheduledEventDetails", d);
+    ev_add(ex, prev, "TaskStarted", "taskStartedEventDetails", d_task(ex, st));
+
+    if (memo) {
+        memset(&o, 0, sizeof o);
+        o.is_ok = json_obj_get(memo, "ok") && json_obj_get(memo, "ok")->type == JSON_TRUE;
+        o.result = json_obj_get(memo, "result");
+        o.ddb_response = json_obj_get(memo, "ddb");
+        o.error = json_obj_get_str(memo, "error");
+        o.cause = json_obj_get_str(memo, "cause");
+    } else if (txn && memo_applies(ex, f)) {
+        json_t *m = json_new_obj(ex->a);
+        int rc;
+        sfn__task_run(ex->a, ex->sf->db, txn, st, eff->task_params, request_id(ex), now_ms(ex),
+                      &o);
+        json_obj_set(ex->a, m, "ok", json_new_bool(ex->a, o.is_ok));
+        json_obj_set(ex->a, m, "atMs", json_new_num_i64(ex->a, now_ms(ex)));
+        if (o.result)
+            json_obj_set(ex->a, m, "result", o.result);
+        if (o.ddb_response)
+            json_obj_set(ex->a, m, "ddb", o.ddb_response);
+        if (o.error)
+            json_obj_set(ex->a, m, "error", jstr(ex, o.error));
+        if (o.cause)
+            json_obj_set(ex->a, m, "cause", jstr(ex, o.cause));
+        /* The write and its memo commit together, or neither does. */
+        rc = memo_put(ex, txn, f, 'T', m, &err);
+        if (rc < 0)
+            store_txn_abort(txn);
+        else
+            rc = store_txn_commit(txn, &err);
+        txn = NULL;
+        if (rc < 0) {
+            o.is_ok = false;
+            o.error = "States.Runtime";
+            o.cause = arena_sprintf(ex->a, "Could not record the task: %s", err.msg);
+        }
+    } else {
+        sfn__task_run(ex->a, ex->sf->db, txn, st, eff->task_params, request_id(ex), now_ms(ex),
+                      &o);
+    }
     ex->steps[row].ddb_response = o.ddb_response;
     if (o.is_ok && payload_is_too_big(o.result)) {
         /* A connector's output over the quota fails the Task, whatever
@@ -950,6 +1136,7 @@ static bool enter_state(exec_t *ex, frame_t *f) {
         return false;
     }
     st = &f->p->states[f->idx];
+    f->n_visits++;
     f->entered_ms = now_ms(ex);
     f->entered_iso = iso(ex, f->entered_ms);
     snprintf(evtype, sizeof evtype, "%sStateEntered", st->type_name);
@@ -982,7 +1169,9 @@ static bool schedule_activity(exec_t *ex, frame_t *f, const char *token) {
     const sfn_state_t *st = &f->p->states[f->idx];
     bool is_callback = st->task_kind == SFN_TASK_CALLBACK;
     json_t *d;
-    int64_t now = now_ms(ex), due = -1;
+    int64_t now, due = -1;
+    replay_end(ex);
+    now = now_ms(ex);
     if (!token) {
         f->eff.kind = SFN_EFF_FAIL;
         f->eff.error = "States.Runtime";
@@ -1115,7 +1304,7 @@ static bool attempt(exec_t *ex, frame_t *f) {
             return true;
         }
         f->phase = PH_WAIT_DONE;
-        sleep_until(ex, f, now_ms(ex) + f->eff.delay_ms);
+        frame_sleep(ex, f, f->eff.delay_ms);
         return false;
     case SFN_EFF_TRANSITION:
     case SFN_EFF_FAIL:
@@ -1174,7 +1363,7 @@ static bool handle_effect(exec_t *ex, frame_t *f) {
         f->retry_counts[eff->retrier]++;
         f->n_retries++;
         f->phase = PH_RETRY_DUE;
-        sleep_until(ex, f, now_ms(ex) + eff->delay_ms);
+        frame_sleep(ex, f, eff->delay_ms);
         return false;
     }
     if (eff->kind == SFN_EFF_FAIL) {
@@ -1228,6 +1417,7 @@ static bool handle_effect(exec_t *ex, frame_t *f) {
 /* persist_txn for the frame loop: a store failure halts the run (the
  * worker retries it from its last checkpoint later). */
 static void checkpoint(exec_t *ex, const char *status, json_t *resume, int64_t timer_ms) {
+    replay_end(ex);
     if (persist_txn(ex, status, resume, timer_ms, &ex->store_err) < 0) {
         ex->has_store_error = true;
         ex->is_halted = true;
@@ -1302,16 +1492,19 @@ static void run_frames(exec_t *ex, frame_t *root) {
         if (best == SIZE_MAX)
             SW_BUG("execution has no runnable frame");
         f = ex->sleepers[best];
-        if (ex->is_durable && f == root && f->wake_ms > now_ms(ex)) {
-            /* Only the root waits: park it on a durable timer instead of
-             * holding this thread (the deadline, if sooner, wakes it). */
+        if (ex->is_durable && f->wake_ms > sfn__now_ms(ex->sf)) {
+            /* Park on a durable timer instead of holding this thread (the
+             * deadline, if sooner, wakes it). A child frame's sleep is
+             * not a resume point: the execution replays to it on wake. */
             ex->is_parked = true;
+            ex->is_replay_park = f != root;
             ex->park_ms = f->wake_ms;
             if (ex->deadline_ms && ex->deadline_ms < ex->park_ms)
                 ex->park_ms = ex->deadline_ms;
             break;
         }
         ex->sleepers[best] = ex->sleepers[--ex->n_sleepers];
+        replay_at(ex, f->wake_ms);
         if (f->wake_ms > now_ms(ex) && !ex_sleep(ex, f->wake_ms - now_ms(ex)))
             break;
         make_ready(ex, f);
@@ -1377,8 +1570,10 @@ static void ev_started(exec_t *ex, const json_t *input) {
 /* The execution's end: its last event and the outcome in *out. */
 static void finish(exec_t *ex, sfn_run_result_t *out) {
     frame_t *root = ex->root;
-    int64_t prev = ex->last_event_id;
+    int64_t prev;
     json_t *d;
+    replay_end(ex);
+    prev = ex->last_event_id;
     memset(out, 0, sizeof *out);
     if (ex->is_timed_out) {
         out->status = "TIMED_OUT";
@@ -1643,6 +1838,11 @@ static int resume_root(exec_t *ex, const sfn_program_t *prog, const json_t *resu
     json_num_i64(json_obj_get(resume, "prev"), &prev);
     f = frame_new(ex, prog, NULL, 0, in, prev);
     f->idx = idx;
+    {
+        int64_t visits = 0;
+        json_num_i64(json_obj_get(resume, "visits"), &visits);
+        f->n_visits = (int)visits;
+    }
     ex->root = f;
     if (strcmp(phase, "ENTER") == 0)
         return 0;
@@ -1684,10 +1884,10 @@ static int resume_root(exec_t *ex, const sfn_program_t *prog, const json_t *resu
                 f->eff.cause = json_obj_get_str(resume, "cause");
             } else {
                 /* Its timer fired: the task timed out (or the execution
-                 * did, which run_frames' caller sees first) - by its
-                 * TimeoutSeconds if that time has come, else by its
-                 * HeartbeatSeconds (States.HeartbeatTimeout, which a
-                 * States.Timeout retrier or catcher matches too). */
+                 * did, which run_frames' caller sees first): States.Timeout,
+                 * by its TimeoutSeconds if that time has come, else by its
+                 * HeartbeatSeconds (which States.HeartbeatTimeout in a
+                 * Retry or Catch matches too). */
                 json_t *d = json_new_obj(ex->a);
                 int64_t timeout_at_ms;
                 bool is_heartbeat =
@@ -1695,7 +1895,8 @@ static int resume_root(exec_t *ex, const sfn_program_t *prog, const json_t *resu
                     !(json_num_i64(json_obj_get(resume, "timeoutAtMs"), &timeout_at_ms) &&
                       now_ms(ex) >= timeout_at_ms);
                 ex->drop_token = json_obj_get_str(resume, "token");
-                f->eff.error = is_heartbeat ? "States.HeartbeatTimeout" : "States.Timeout";
+                f->eff.error = "States.Timeout";
+                f->eff.is_heartbeat_timeout = is_heartbeat;
                 f->eff.cause = NULL;
                 if (!ex->deadline_ms || now_ms(ex) < ex->deadline_ms) {
                     bool is_callback = json_obj_get(resume, "callback") != NULL;
@@ -1787,12 +1988,29 @@ int sfn__exec_advance(sfn_t *sf, const char *arn, int64_t fired_timer_ms, sw_err
         rc = -1;
         goto out;
     }
+    {
+        /* From an ENTER checkpoint the run may replay child frames the
+         * first run went through (see replay_end). */
+        const json_t *resume = json_obj_get(rec, "resume");
+        int64_t at_ms;
+        if (strcmp(json_obj_get_str(resume, "phase"), "ENTER") == 0 &&
+            json_num_i64(json_obj_get(resume, "atMs"), &at_ms)) {
+            ex.is_replaying = true;
+            ex.replay_ms = at_ms < sfn__now_ms(sf) ? at_ms : sfn__now_ms(sf);
+        }
+    }
     if (!past_deadline(&ex))
         run_frames(&ex, ex.root);
     if (ex.is_halted) {
         if (ex.txn)
             store_txn_abort(ex.txn);
         ex.txn = NULL;
+    } else if (ex.is_parked && ex.is_replay_park) {
+        /* Only the timer changes: the record keeps its resume point and
+         * its events, which the replay at the wake-up makes again. */
+        ex.history->len = ex.n_flushed;
+        ex.last_event_id = ex.flushed_id;
+        checkpoint(&ex, "RUNNING", json_obj_get(rec, "resume"), ex.park_ms);
     } else if (ex.is_parked) {
         bool is_activity = ex.root->phase == PH_ACTIVITY;
         checkpoint(&ex, "RUNNING",

@@ -232,6 +232,8 @@ typedef struct sfn_effects {
     bool is_caught;              /* TRANSITION from a Catcher */
     int catcher;                 /* index of the Catcher that fired */
     bool is_fail_state;          /* FAIL came from a Fail state */
+    bool is_heartbeat_timeout;   /* FAIL: States.Timeout because the Task's
+                                    HeartbeatSeconds ran out */
     const char *error;           /* FAIL / caught error */
     const char *cause;
     const char *action;          /* trace text, in the arena */
@@ -253,7 +255,8 @@ void sfn__step_result(arena_t *a, const sfn_program_t *p, int idx, const json_t 
  * RETRY (using `retry_counts`, one counter per retrier, not modified; the
  * caller increments retry_counts[eff->retrier]), TRANSITION via a Catcher
  * (output = raw input with {"Error","Cause"} at the catcher's ResultPath),
- * or FAIL. `jitter01` in [0,1) is the random draw for JitterStrategy FULL. */
+ * or FAIL. `jitter01` in [0,1) is the random draw for JitterStrategy FULL.
+ * Reads eff->is_heartbeat_timeout (the failure being handled) first. */
 void sfn__step_error(arena_t *a, const sfn_program_t *p, int idx, const json_t *input,
                      const char *error, const char *cause, const int *retry_counts,
                      double jitter01, sfn_effects_t *eff);
@@ -262,8 +265,11 @@ void sfn__step_error(arena_t *a, const sfn_program_t *p, int idx, const json_t *
 int sfn__step_map_item(arena_t *a, const sfn_program_t *p, int idx,
                        const json_t *effective_input, const json_t *item,
                        const json_t *ctx, json_t **out, sw_error_t *err);
-/* True if a retrier/catcher list `errors` matches error name `error`. */
-bool sfn__error_matches(const char **errors, size_t n_errors, const char *error);
+/* True if a retrier/catcher list `errors` matches error name `error`;
+ * `is_heartbeat_timeout`: it is the States.Timeout of a lapsed heartbeat,
+ * which States.HeartbeatTimeout matches too. */
+bool sfn__error_matches(const char **errors, size_t n_errors, const char *error,
+                        bool is_heartbeat_timeout);
 
 /* ---- tasks.c ---------------------------------------------------------- */
 
@@ -370,9 +376,25 @@ bool sfn__machine_has_op(const char *op);
  * then the worker's unwritten work is dropped). Pure states between
  * checkpoints are simply replayed after a crash, so history is never torn
  * nor duplicated, and a top-level Task's write is never applied twice.
- * Parallel branches and Map iterations run in the worker (their Waits hold
- * it) and their Tasks commit alone: after a crash inside such a state the
- * state runs again from its start. */
+ *
+ * Inside Parallel branches and Map iterations (child frames) nothing is
+ * checkpointed: the root's last checkpoint stays where the root entered
+ * the state (or before), and a run that stops there - a crash, a restart,
+ * or a park - replays the whole state from that checkpoint. Replay is
+ * exact because every effect of a child frame that must not happen twice
+ * or that depends on time is memoized under key ARN + "\0m" + the
+ * frame's path (its place in the tree: "/VISITS.ATTEMPT.SLOT" per level,
+ * the parent's count of state visits and retry attempt when it launched
+ * the child) + "@VISITS.ATTEMPT" + kind: "T", a Task's outcome, written in
+ * the transaction of its DynamoDB call, so the call is never made twice;
+ * "S", the wake-up time of a Wait or retry back-off, so it fires at its
+ * original due time. When no frame is ready, the execution parks on a
+ * durable timer at the earliest wake-up, whichever frame sleeps (the
+ * record is rewritten with its old resume point and events, and the new
+ * timer): no thread waits. The root's visit count travels in its resume
+ * point (`visits`) so that paths are the same on every replay. Memos go
+ * when the execution ends. The child frames' events are written with the
+ * root's next checkpoint, after the state ends. */
 
 /* StartExecution / StartSyncExecution: the request is already validated
  * up to `machine` (its record) and `input` (parsed; `input_text` as given).

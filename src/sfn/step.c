@@ -364,20 +364,22 @@ void sfn__step_result(arena_t *a, const sfn_program_t *p, int idx, const json_t 
     transition(eff, st, out);
 }
 
-bool sfn__error_matches(const char **errors, size_t n_errors, const char *error) {
+bool sfn__error_matches(const char **errors, size_t n_errors, const char *error,
+                        bool is_heartbeat_timeout) {
     /* Terminal errors: no Retry or Catch handles them, States.ALL included. */
     if (strcmp(error, "States.Runtime") == 0 || strcmp(error, "States.DataLimitExceeded") == 0)
         return false;
-    bool is_timeout = strcmp(error, "States.Timeout") == 0 ||
-                      strcmp(error, "States.HeartbeatTimeout") == 0;
+    bool is_timeout = strcmp(error, "States.Timeout") == 0;
     for (size_t i = 0; i < n_errors; i++) {
         if (strcmp(errors[i], "States.ALL") == 0 || strcmp(errors[i], error) == 0)
             return true;
-        /* States.Timeout covers both ways a Task times out, its
-         * TimeoutSeconds and its HeartbeatSeconds. */
-        if (strcmp(errors[i], "States.Timeout") == 0 && is_timeout)
+        /* A lapsed heartbeat fails the Task with States.Timeout, which
+         * Retry and Catch may also name by its cause (AWS: "only available
+         * inside the Catch and Retry fields"). */
+        if (strcmp(errors[i], "States.HeartbeatTimeout") == 0 && is_timeout &&
+            is_heartbeat_timeout)
             return true;
-        /* States.TaskFailed matches any error but the timeouts. */
+        /* States.TaskFailed matches any error but States.Timeout. */
         if (strcmp(errors[i], "States.TaskFailed") == 0 && !is_timeout)
             return true;
     }
@@ -389,6 +391,7 @@ void sfn__step_error(arena_t *a, const sfn_program_t *p, int idx, const json_t *
                      double jitter01, sfn_effects_t *eff) {
     const sfn_state_t *st = &p->states[idx];
     const char *action = eff->action;
+    bool is_heartbeat_timeout = eff->is_heartbeat_timeout;
     memset(eff, 0, sizeof *eff);
     eff->next = -1;
     eff->catcher = -1;
@@ -401,7 +404,7 @@ void sfn__step_error(arena_t *a, const sfn_program_t *p, int idx, const json_t *
     for (size_t i = 0; i < st->n_retriers; i++) {
         const sfn_retrier_t *rt = &st->retriers[i];
         double delay;
-        if (!sfn__error_matches(rt->errors, rt->n_errors, error))
+        if (!sfn__error_matches(rt->errors, rt->n_errors, error, is_heartbeat_timeout))
             continue;
         /* The first matching retrier decides; once it is exhausted the
          * catchers are tried. */
@@ -426,7 +429,7 @@ void sfn__step_error(arena_t *a, const sfn_program_t *p, int idx, const json_t *
         const sfn_catcher_t *ct = &st->catchers[i];
         json_t *eo, *out;
         sw_error_t err;
-        if (!sfn__error_matches(ct->errors, ct->n_errors, error))
+        if (!sfn__error_matches(ct->errors, ct->n_errors, error, is_heartbeat_timeout))
             continue;
         eo = json_new_obj(a);
         json_obj_set(a, eo, "Error", json_new_strz(a, error));

