@@ -6,12 +6,15 @@ import subprocess
 
 from conftest import ACCESS_KEY, REGION, SECRET_KEY
 
+# Debian's awscli when installed: the first `aws` on PATH may be another build.
+AWS_CLI = "/usr/bin/aws" if os.path.exists("/usr/bin/aws") else "aws"
+
 
 def aws(server, *args, check=True):
     env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY,
                AWS_DEFAULT_REGION=REGION, AWS_CONFIG_FILE="/dev/null",
                AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_PAGER="")
-    p = subprocess.run(["aws", "--endpoint-url", server.url, "--output", "json", *args],
+    p = subprocess.run([AWS_CLI, "--endpoint-url", server.url, "--output", "json", *args],
                        env=env, capture_output=True, text=True, timeout=60)
     if check:
         assert p.returncode == 0, p.stderr
