@@ -354,17 +354,59 @@ static int op_describe_machine_for_exec(sfn_t *sf, arena_t *a, const json_t *req
 }
 
 /* A pagination token: the decimal offset of the next entry. */
-static int parse_offset_token(const char *token, size_t *off, sw_error_t *err) {
+/* FNV-1a over `len` bytes, seeded so that tokens are ours. */
+static uint64_t page_check(const char *s, size_t len) {
+    uint64_t h = 0x73746570776973ull;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+json_t *sfn__page_token(arena_t *a, const char *pos, size_t len) {
+    return json_new_strz(a, arena_sprintf(a, "%.*s:%016llx", (int)len, pos,
+                                          (unsigned long long)page_check(pos, len)));
+}
+
+int sfn__page_token_parse(arena_t *a, const char *token, const char **pos, sw_error_t *err) {
+    const char *colon = token ? strrchr(token, ':') : NULL;
+    char check[17];
+    size_t len;
+    *pos = "";
+    if (!token)
+        return 0;
+    len = colon ? (size_t)(colon - token) : 0;
+    if (!colon || strlen(colon + 1) != 16 || len > 1024)
+        return sw_error_set(err, "InvalidToken", "Invalid Token: '%s'", token);
+    snprintf(check, sizeof check, "%016llx", (unsigned long long)page_check(token, len));
+    if (strcmp(check, colon + 1) != 0)
+        return sw_error_set(err, "InvalidToken", "Invalid Token: '%s'", token);
+    *pos = arena_strndup(a, token, len);
+    return 0;
+}
+
+/* A token of ListExecutions / GetExecutionHistory: the offset to go on at. */
+static int parse_offset_token(arena_t *a, const char *token, size_t *off, sw_error_t *err) {
+    const char *pos;
     char *end;
     unsigned long long v;
     *off = 0;
+    if (sfn__page_token_parse(a, token, &pos, err) < 0)
+        return -1;
     if (!token)
         return 0;
-    v = strtoull(token, &end, 10);
-    if (!*token || *end || v > 100000000ull)
+    v = strtoull(pos, &end, 10);
+    if (!*pos || *end || v > 100000000ull)
         return sw_error_set(err, "InvalidToken", "Invalid Token: '%s'", token);
     *off = (size_t)v;
     return 0;
+}
+
+static json_t *offset_token(arena_t *a, size_t off) {
+    char text[24];
+    int n = snprintf(text, sizeof text, "%zu", off);
+    return sfn__page_token(a, text, (size_t)n);
 }
 
 typedef struct exec_row {
@@ -396,7 +438,7 @@ static int op_list_exec(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
         sfn__req_str(req, "nextToken", false, &token, err) < 0 ||
         sfn__req_int(req, "maxResults", 0, 1000, &max, err) < 0 ||
         sfn__arn_parse(a, arn, "stateMachine", &machine_name, err) < 0 ||
-        parse_offset_token(token, &off, err) < 0)
+        parse_offset_token(a, token, &off, err) < 0)
         return -1;
     if (filter && strcmp(filter, "RUNNING") && strcmp(filter, "SUCCEEDED") &&
         strcmp(filter, "FAILED") && strcmp(filter, "TIMED_OUT") && strcmp(filter, "ABORTED") &&
@@ -466,8 +508,7 @@ static int op_list_exec(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
         json_arr_push(a, list, rows[i].item);
     json_obj_set(a, out, "executions", list);
     if (off + list->len < n_rows)
-        json_obj_set(a, out, "nextToken",
-                     json_new_strz(a, arena_sprintf(a, "%zu", off + list->len)));
+        json_obj_set(a, out, "nextToken", offset_token(a, off + list->len));
     *resp = out;
     return 0;
 }
@@ -514,7 +555,7 @@ static int op_history(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
         sfn__req_int(req, "maxResults", 0, 1000, &max, err) < 0 ||
         req_bool(req, "reverseOrder", false, &is_reverse, err) < 0 ||
         req_bool(req, "includeExecutionData", true, &is_data, err) < 0 ||
-        parse_offset_token(token, &off, err) < 0)
+        parse_offset_token(a, token, &off, err) < 0)
         return -1;
     rec = load_req_exec(sf, a, req, &arn, err);
     if (!rec)
@@ -563,8 +604,7 @@ static int op_history(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
     }
     json_obj_set(a, out, "events", events);
     if (off + events->len < n)
-        json_obj_set(a, out, "nextToken",
-                     json_new_strz(a, arena_sprintf(a, "%zu", off + events->len)));
+        json_obj_set(a, out, "nextToken", offset_token(a, off + events->len));
     *resp = out;
     return 0;
 }

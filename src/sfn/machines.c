@@ -368,45 +368,6 @@ static int op_delete(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
     return 0;
 }
 
-/* ---- Page tokens ------------------------------------------------------
- * ListStateMachines and ListActivities resume at a name: their nextToken
- * is "NAME:CHECK", CHECK 16 hex digits of a hash of NAME, so that a token
- * this server did not hand out (AWS: InvalidToken) is told apart from a
- * name that happens to be valid. Names cannot contain ':'. */
-
-static uint64_t page_check(const char *name, size_t len) {
-    uint64_t h = 0x73746570776973ull;   /* FNV-1a, seeded with "stepwis" */
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)name[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-static json_t *page_token(arena_t *a, const char *name, size_t len) {
-    return json_new_strz(a, arena_sprintf(a, "%.*s:%016llx", (int)len, name,
-                                          (unsigned long long)page_check(name, len)));
-}
-
-/* The name `token` resumes at (allocated in `a`); NULL token: "". */
-static int page_token_parse(arena_t *a, const char *token, const char **name,
-                            sw_error_t *err) {
-    const char *colon = token ? strrchr(token, ':') : NULL;
-    size_t len;
-    char check[17];
-    *name = "";
-    if (!token)
-        return 0;
-    len = colon ? (size_t)(colon - token) : 0;
-    if (!colon || strlen(colon + 1) != 16 || len > 400 || !sfn__name_is_valid(token, len))
-        return sw_error_set(err, "InvalidToken", "Invalid Token: '%s'", token);
-    snprintf(check, sizeof check, "%016llx", (unsigned long long)page_check(token, len));
-    if (strcmp(check, colon + 1) != 0)
-        return sw_error_set(err, "InvalidToken", "Invalid Token: '%s'", token);
-    *name = arena_strndup(a, token, len);
-    return 0;
-}
-
 static int op_list(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp, sw_error_t *err) {
     const char *token, *resume_at;
     int64_t max;
@@ -420,7 +381,7 @@ static int op_list(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp, sw_e
     bool ok;
     if (sfn__req_str(req, "nextToken", false, &token, err) < 0 ||
         sfn__req_int(req, "maxResults", 0, 1000, &max, err) < 0 ||
-        page_token_parse(a, token, &resume_at, err) < 0)
+        sfn__page_token_parse(a, token, &resume_at, err) < 0)
         return -1;
     if (max == 0)
         max = 100;
@@ -440,7 +401,7 @@ static int op_list(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp, sw_e
             break;
         if ((int64_t)list->len == max) {
             json_obj_set(a, out, "nextToken",
-                         page_token(a, (const char *)k + MACHINE_PREFIX_LEN,
+                         sfn__page_token(a, (const char *)k + MACHINE_PREFIX_LEN,
                                     k_len - MACHINE_PREFIX_LEN));
             break;
         }
@@ -623,7 +584,14 @@ static json_t *merge_tags(arena_t *a, const json_t *old, const json_t *add) {
     }
     for (size_t j = 0; add && j < add->len; j++) {
         json_t *t = json_new_obj(a);
+        const char *k = json_obj_get_str(add->u.items[j], "key");
         const char *v = json_obj_get_str(add->u.items[j], "value");
+        bool is_given_later = false;
+        /* A key given twice in one call is kept once, with its last value. */
+        for (size_t l = j + 1; add && l < add->len; l++)
+            is_given_later |= strcmp(k, json_obj_get_str(add->u.items[l], "key")) == 0;
+        if (is_given_later)
+            continue;
         json_obj_set(a, t, "key", json_obj_get(add->u.items[j], "key"));
         json_obj_set(a, t, "value", json_new_strz(a, v ? v : ""));
         json_arr_push(a, out, t);
@@ -721,7 +689,7 @@ static int op_list_activities(sfn_t *sf, arena_t *a, const json_t *req, json_t *
     bool ok;
     if (sfn__req_str(req, "nextToken", false, &token, err) < 0 ||
         sfn__req_int(req, "maxResults", 0, 1000, &max, err) < 0 ||
-        page_token_parse(a, token, &resume_at, err) < 0)
+        sfn__page_token_parse(a, token, &resume_at, err) < 0)
         return -1;
     if (max == 0)
         max = 100;
@@ -741,7 +709,7 @@ static int op_list_activities(sfn_t *sf, arena_t *a, const json_t *req, json_t *
             break;
         if ((int64_t)list->len == max) {
             json_obj_set(a, out, "nextToken",
-                         page_token(a, (const char *)k + ACTIVITY_PREFIX_LEN,
+                         sfn__page_token(a, (const char *)k + ACTIVITY_PREFIX_LEN,
                                     k_len - ACTIVITY_PREFIX_LEN));
             break;
         }
@@ -769,7 +737,14 @@ static json_t *tagged_get(store_txn_t *txn, arena_t *a, const char *arn, bool *i
         *is_machine = false;
         rec = sfn__activity_get(txn, a, arn);
     } else {
-        sfn__arn_parse(a, arn, "stateMachine", &name, err);  /* InvalidArn */
+        /* A version or alias ("stateMachine:NAME:1") is an ARN AWS knows
+         * and this server has none of; anything else is InvalidArn. */
+        const char *sm = strstr(arn, ":stateMachine:");
+        if (strncmp(arn, "arn:", 4) == 0 && sm && strchr(sm + 14, ':') &&
+            !strchr(strchr(sm + 14, ':') + 1, ':'))
+            sw_error_set(err, "ResourceNotFound", "Resource not found: '%s'", arn);
+        else
+            sfn__arn_parse(a, arn, "stateMachine", &name, err);  /* InvalidArn */
         return NULL;
     }
     if (!rec)

@@ -325,6 +325,13 @@ json_t *sfn__epoch_json(arena_t *a, int64_t ms);
 /* AWS's name rule for state machines and executions: 1..80 characters,
  * no whitespace, brackets, wildcards, special or control characters. */
 bool sfn__name_is_valid(const char *s, size_t len);
+/* Page tokens (nextToken) of the List* and GetExecutionHistory calls:
+ * "POS:CHECK", POS where the next page starts (a name, an offset), CHECK
+ * 16 hex digits of a hash of POS, so that a token this server did not hand
+ * out gets AWS's InvalidToken rather than a page from some other place. */
+json_t *sfn__page_token(arena_t *a, const char *pos, size_t len);
+/* The position `token` resumes at (in `a`), "" for no token (NULL). */
+int sfn__page_token_parse(arena_t *a, const char *token, const char **pos, sw_error_t *err);
 /* String member `key` of `req` in *out (NULL when absent and optional):
  * ValidationException when a required one is absent, SerializationException
  * when it is not a string. */

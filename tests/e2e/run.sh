@@ -11,4 +11,6 @@ export STEPWISE_BIN
 # No user AWS configuration may leak into the tests.
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN
-exec /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e "$@"
+# Arguments name the test files (or pytest options) to run instead of all.
+[ $# -gt 0 ] || set -- tests/e2e
+exec /usr/bin/python3 -m pytest -q -p no:cacheprovider "$@"

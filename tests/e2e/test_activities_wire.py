@@ -7,8 +7,8 @@ The real clock, with 1-second timers: under the virtual clock time jumps to
 a timer as soon as no execution step is running, that is before a worker's
 heartbeat could arrive.
 
-Expected values are AWS's; where stepwise answers otherwise the test is
-xfail(strict=True) with the reason and the evidence."""
+Expected values are AWS's (responses recorded against AWS where the
+reference leaves them open)."""
 import json
 import threading
 import time
@@ -175,11 +175,6 @@ def test_heartbeat_lapse_fails_the_execution(sfn, lapsed):
         assert (code, status) == ("TaskTimedOut", 400)
 
 
-@pytest.mark.xfail(strict=True, reason="stepwise names an unhandled heartbeat lapse "
-                   "States.HeartbeatTimeout; AWS reports States.Timeout in ActivityTimedOut/"
-                   "TaskTimedOut and ExecutionFailed (LocalStack's AWS-recorded "
-                   "timeouts/test_heartbeats.snapshot.json) and documents States.HeartbeatTimeout "
-                   "as 'only available inside the Catch and Retry fields'")
 def test_heartbeat_lapse_reports_states_timeout(lapsed):
     d, events, _, _ = lapsed
     assert d["error"] == "States.Timeout"

@@ -5,8 +5,7 @@ the "states" service under `serve --credentials`, and `serve --clock
 virtual` skipping a long Wait.
 
 Expected values are AWS's: the API reference, and for details it leaves
-open, responses recorded against AWS (cited where used). Where stepwise
-answers otherwise the test is xfail(strict=True) with the reason."""
+open, responses recorded against AWS (cited where used)."""
 import datetime
 import json
 import time
@@ -137,9 +136,6 @@ def test_tags_invalid_arn(sfn, arn):
         assert message.startswith("Invalid Arn: '") and arn in message
 
 
-@pytest.mark.xfail(strict=True, reason="stepwise keeps both copies of a key given twice in one "
-                   "TagResource; AWS keeps one (LocalStack's AWS-recorded "
-                   "test_sfn_api_tagging.snapshot.json, test_tag_state_machine[tag_list3])")
 def test_tag_same_key_twice_in_one_call(sfn):
     arn = sfn.create_state_machine(name="TagTwice", definition=PASS,
                                    roleArn=ROLE)["stateMachineArn"]
@@ -148,10 +144,6 @@ def test_tag_same_key_twice_in_one_call(sfn):
     assert tags_of(sfn, arn) == [{"key": "key1", "value": "value1"}]
 
 
-@pytest.mark.xfail(strict=True, reason="stepwise answers InvalidArn for a state machine "
-                   "version ARN (name:1); AWS answers ResourceNotFound \"Resource not found: "
-                   "'<arn>'\" (LocalStack's AWS-recorded test_sfn_api_tagging.snapshot.json, "
-                   "test_tag_state_machine_version)")
 def test_tag_state_machine_version_arn(sfn):
     arn = sfn.create_state_machine(name="Versioned", definition=PASS,
                                    roleArn=ROLE)["stateMachineArn"]
@@ -354,9 +346,6 @@ def test_garbage_next_token(sfn, mixed_executions, long_history):
             assert (code, status) == ("InvalidToken", 400), (call, token)
 
 
-@pytest.mark.xfail(strict=True, reason="stepwise's ListExecutions and GetExecutionHistory "
-                   "tokens are bare decimal offsets and any number is accepted; AWS hands out "
-                   "opaque tokens and answers InvalidToken (HTTP 400) for one it did not issue")
 @pytest.mark.parametrize("op", ["list_executions", "get_execution_history"])
 def test_forged_numeric_next_token(sfn, mixed_executions, long_history, op):
     machine, _ = mixed_executions
