@@ -513,11 +513,22 @@ static int op_list_exec(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
     return 0;
 }
 
+/* The `error` (256 characters at most) and `cause` (32,768) of
+ * StopExecution and SendTaskFailure. */
+static int check_error_cause(const char *error, const char *cause, sw_error_t *err) {
+    if (error && sfn__check_length("error", error, strlen(error), 0, 256, NULL, err) < 0)
+        return -1;
+    if (cause && sfn__check_length("cause", cause, strlen(cause), 0, 32768, NULL, err) < 0)
+        return -1;
+    return 0;
+}
+
 static int op_stop(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp, sw_error_t *err) {
     const char *arn, *error, *cause, *name;
     if (sfn__req_str(req, "executionArn", true, &arn, err) < 0 ||
         sfn__req_str(req, "error", false, &error, err) < 0 ||
         sfn__req_str(req, "cause", false, &cause, err) < 0 ||
+        check_error_cause(error, cause, err) < 0 ||
         sfn__arn_parse(a, arn, "execution", &name, err) < 0)
         return -1;
     return sfn__exec_stop(sf, a, arn, error, cause, resp, err);
@@ -646,10 +657,13 @@ static int op_send_task(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
     const char *token, *output = NULL, *error = NULL, *cause = NULL;
     if (sfn__req_str(req, "taskToken", true, &token, err) < 0)
         return -1;
-    if (strcmp(kind, "success") == 0 && sfn__req_str(req, "output", true, &output, err) < 0)
+    if (strcmp(kind, "success") == 0 &&
+        (sfn__req_str(req, "output", true, &output, err) < 0 ||
+         sfn__check_length("output", output, strlen(output), 0, 262144, NULL, err) < 0))
         return -1;
     if (strcmp(kind, "failure") == 0 && (sfn__req_str(req, "error", false, &error, err) < 0 ||
-                                         sfn__req_str(req, "cause", false, &cause, err) < 0))
+                                         sfn__req_str(req, "cause", false, &cause, err) < 0 ||
+                                         check_error_cause(error, cause, err) < 0))
         return -1;
     return sfn__task_send(sf, a, token, strcmp(kind, "heartbeat") == 0, output, error, cause,
                           resp, err);

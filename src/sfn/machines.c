@@ -53,8 +53,8 @@ static int put_machine(store_txn_t *txn, arena_t *a, const json_t *rec, sw_error
                      text, strlen(text), err);
 }
 
-int sfn_definition_check_length(const char *text, size_t len, size_t *n_chars,
-                                sw_error_t *err) {
+int sfn__check_length(const char *key, const char *text, size_t len, size_t min_chars,
+                      size_t max_chars, size_t *n_chars, sw_error_t *err) {
     size_t n = 0;
     /* Characters, not bytes: every byte but UTF-8 continuation bytes
      * starts one. */
@@ -62,18 +62,24 @@ int sfn_definition_check_length(const char *text, size_t len, size_t *n_chars,
         n += ((unsigned char)text[i] & 0xC0) != 0x80;
     if (n_chars)
         *n_chars = n;
-    if (n < 1)
+    /* These members are sensitive in AWS's API model: the message does not
+     * quote their value. */
+    if (n < min_chars)
         return sw_error_set(err, "ValidationException",
-                            "1 validation error detected: Value at 'definition' failed to "
-                            "satisfy constraint: Member must have length greater than or equal "
-                            "to 1");
-    if (n > SFN_MAX_DEFINITION_CHARS)
+                            "1 validation error detected: Value at '%s' failed to satisfy "
+                            "constraint: Member must have length greater than or equal to %zu",
+                            key, min_chars);
+    if (n > max_chars)
         return sw_error_set(err, "ValidationException",
-                            "1 validation error detected: Value at 'definition' failed to "
-                            "satisfy constraint: Member must have length less than or equal to "
-                            "%d",
-                            SFN_MAX_DEFINITION_CHARS);
+                            "1 validation error detected: Value at '%s' failed to satisfy "
+                            "constraint: Member must have length less than or equal to %zu",
+                            key, max_chars);
     return 0;
+}
+
+int sfn_definition_check_length(const char *text, size_t len, size_t *n_chars,
+                                sw_error_t *err) {
+    return sfn__check_length("definition", text, len, 1, SFN_MAX_DEFINITION_CHARS, n_chars, err);
 }
 
 /* Parses and validates a definition string. */

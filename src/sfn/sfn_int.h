@@ -325,6 +325,13 @@ json_t *sfn__epoch_json(arena_t *a, int64_t ms);
 /* AWS's name rule for state machines and executions: 1..80 characters,
  * no whitespace, brackets, wildcards, special or control characters. */
 bool sfn__name_is_valid(const char *s, size_t len);
+/* Checks that member `key`'s `len` bytes of UTF-8 hold min_chars to
+ * max_chars characters (code points); *n_chars (may be NULL) gets the
+ * count. Fails with AWS's ValidationException for a sensitive member
+ * ("1 validation error detected: Value at 'cause' failed to satisfy
+ * constraint: Member must have length less than or equal to 32768"). */
+int sfn__check_length(const char *key, const char *text, size_t len, size_t min_chars,
+                      size_t max_chars, size_t *n_chars, sw_error_t *err);
 /* Page tokens (nextToken) of the List* and GetExecutionHistory calls:
  * "POS:CHECK", POS where the next page starts (a name, an offset), CHECK
  * 16 hex digits of a hash of POS, so that a token this server did not hand

@@ -734,6 +734,26 @@ TEST(sfn_api_stop_parked) {
             break;
         usleep(10000);
     }
+    {
+        /* AWS's limits on error (256 characters) and cause (32,768). */
+        json_t *req = by_arn(&e, "executionArn", x);
+        char *big = arena_alloc(&e.a, 32770);
+        memset(big, 'c', 32769);
+        big[32769] = '\0';
+        json_obj_set(&e.a, req, "cause", json_new_strz(&e.a, big));
+        CHECK_EQ_STR(fails_with(&e, "StopExecution", req), "ValidationException");
+        CHECK_EQ_STR(e.err.msg, "1 validation error detected: Value at 'cause' failed to "
+                                "satisfy constraint: Member must have length less than or "
+                                "equal to 32768");
+        big[257] = '\0';
+        req = by_arn(&e, "executionArn", x);
+        json_obj_set(&e.a, req, "error", json_new_strz(&e.a, big));
+        CHECK_EQ_STR(fails_with(&e, "StopExecution", req), "ValidationException");
+        CHECK_EQ_STR(e.err.msg, "1 validation error detected: Value at 'error' failed to "
+                                "satisfy constraint: Member must have length less than or "
+                                "equal to 256");
+        CHECK_EQ_STR(json_obj_get_str(describe(&e, x), "status"), "RUNNING");
+    }
     CHECK(call(&e, "StopExecution", by_arn(&e, "executionArn", x)) != NULL);
     CHECK(sfn_wait_idle(e.sf, 5000));
     json_t *h = history(&e, x);

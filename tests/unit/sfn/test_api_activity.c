@@ -65,12 +65,17 @@ static void aenv_close(aenv_t *e) {
 static json_t *callv(aenv_t *e, const char *op, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static json_t *callv(aenv_t *e, const char *op, const char *fmt, ...) {
-    char text[4096];
     va_list ap;
     sw_error_t perr;
     json_t *req, *resp;
+    int n;
+    char *text;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    text = arena_alloc(&e->a, (size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(text, (size_t)n + 1, fmt, ap);
     va_end(ap);
     req = json_parse(&e->a, text, strlen(text), &perr);
     if (!req) {
@@ -199,6 +204,21 @@ TEST(sfn_api_activity_failure_retry_and_timeout) {
     const char *token = json_obj_get_str(t, "taskToken");
     CHECK(token != NULL);
     CHECK(callv(&e, "SendTaskHeartbeat", "{\"taskToken\":\"%s\"}", token) != NULL);
+    {
+        /* Over AWS's limits: refused, and the task is still open. */
+        char *big = arena_alloc(&e.a, 262146);
+        memset(big, 'x', 262145);
+        big[262145] = '\0';
+        CHECK(callv(&e, "SendTaskSuccess", "{\"taskToken\":\"%s\",\"output\":\"%s\"}", token,
+                    big) == NULL);
+        CHECK_EQ_STR(e.err.msg, "1 validation error detected: Value at 'output' failed to "
+                                "satisfy constraint: Member must have length less than or "
+                                "equal to 262144");
+        big[257] = '\0';
+        CHECK(callv(&e, "SendTaskFailure", "{\"taskToken\":\"%s\",\"error\":\"%s\"}", token,
+                    big) == NULL);
+        CHECK_EQ_STR(e.err.type, "ValidationException");
+    }
     CHECK(callv(&e, "SendTaskFailure", "{\"taskToken\":\"%s\",\"error\":\"Boom\",\"cause\":\"c\"}",
                 token) != NULL);
     CHECK(sfn_start(e.sf, 1, &e.err) == 0);
