@@ -181,6 +181,11 @@ int cli_run_setup(cli_engines_t *e, arena_t *a, const json_t *setup,
                         json_obj_get_str(body, "TableName"), e->dir);
             continue;
         }
+        if (!ddb_has_op(op))   /* DynamoDB answers this one with no message */
+            return sw_error_set(err, "InvalidInput",
+                                "setup[%zu]: %s is not a DynamoDB operation "
+                                "(UnknownOperationException)",
+                                i, op);
         return sw_error_set(err, "InvalidInput", "setup[%zu] %s failed: %s: %s", i, op,
                             call_err.type, call_err.msg);
     }

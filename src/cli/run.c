@@ -204,7 +204,9 @@ static void print_table(FILE *f, arena_t *a, const sfn_run_result_t *r) {
         const char **cells = arena_alloc(a, N_COLS * sizeof(*cells));
         cells[0] = arena_sprintf(a, "%d", s->number);
         cells[1] = elapsed(a, r->start_ms, s->time_ms);
-        cells[2] = s->state;
+        /* Parallel branches and Map iterations sit under their state. */
+        cells[2] = s->depth > 0 ? arena_sprintf(a, "%*s%s", 2 * s->depth, "", s->state)
+                                : s->state;
         cells[3] = s->type;
         cells[4] = s->action;
         cells[5] = s->result;
@@ -228,7 +230,8 @@ static void print_table(FILE *f, arena_t *a, const sfn_run_result_t *r) {
     for (size_t i = 0; i < r->n_steps; i++) {
         const sfn_trace_step_t *s = &r->steps[i];
         const char *at = s->time ? s->time : s->entered_time;
-        fprintf(f, "  %d %s%s%s", s->number, s->state, at ? "  at " : "", at ? at : "");
+        fprintf(f, "  %d %*s%s%s%s", s->number, 2 * s->depth, "", s->state, at ? "  at " : "",
+                at ? at : "");
         if (s->attempt > 0)
             fprintf(f, "  (retry %d)", s->attempt);
         fputc('\n', f);
@@ -424,6 +427,9 @@ int cli_cmd_run(int argc, char **argv) {
         if (strcmp(err.type, "InvalidDefinition") == 0) {
             problem = "INVALID_DEFINITION";
             print_definition_error(o.definition_path, &err);
+        } else if (strcmp(err.type, "InvalidExecutionInput") == 0) {
+            problem = "INVALID_INPUT";   /* e.g. over the 256 KiB quota */
+            fprintf(stderr, "stepwise run: invalid input: %s\n", err.msg);
         } else {
             fprintf(stderr, "stepwise run: %s: %s\n", err.type, err.msg);
         }

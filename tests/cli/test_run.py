@@ -295,3 +295,35 @@ def test_fail_state_without_error_or_cause(tmp_path):
     last = out["history"][-1]
     assert last["type"] == "ExecutionFailed"
     assert last["executionFailedEventDetails"] == {}
+
+
+def test_oversized_input_is_invalid_input(tmp_path):
+    d = write(tmp_path, "d.json", {"StartAt": "A", "States": {"A": {"Type": "Succeed"}}})
+    big = write(tmp_path, "big.json", {"big": "x" * 270000})
+    res = run("run", d, "--input-file", big, "--format", "json")
+    assert res.returncode == 2
+    out = json.loads(res.stdout)
+    assert out == {"status": "INVALID_INPUT", "error": "InvalidExecutionInput",
+                   "cause": "Invalid State Machine Execution Input: 'The input size exceeds "
+                            "the maximum number of bytes service limit.'"}
+
+
+def test_setup_with_an_unknown_operation_says_so(tmp_path):
+    d = write(tmp_path, "d.json", {"StartAt": "A", "States": {"A": {"Type": "Succeed"}}})
+    setup = write(tmp_path, "setup.json", [{"op": "Nope", "body": {}}])
+    res = run("run", d, "--setup", setup)
+    assert res.returncode == 2
+    assert "setup[0]: Nope is not a DynamoDB operation (UnknownOperationException)" in res.stderr
+
+
+def test_map_iterations_are_indented_under_their_state(tmp_path):
+    d = write(tmp_path, "m.json", {"StartAt": "M", "States": {"M": {
+        "Type": "Map", "ItemsPath": "$.items", "End": True,
+        "Iterator": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}}})
+    res = run("run", d, "--input", '{"items": [1, 2]}')
+    assert res.returncode == 0, res.stderr
+    rows = [l.split(None, 2) for l in res.stdout.splitlines() if l[:1].isdigit()]
+    lines = [l for l in res.stdout.splitlines() if l[:1].isdigit()]
+    assert [r[0] for r in rows] == ["1", "2", "3"]
+    state_col = lines[0].index("M")
+    assert lines[1][state_col:state_col + 3] == "  P" and lines[2][state_col:state_col + 3] == "  P"
