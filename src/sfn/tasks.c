@@ -14,6 +14,9 @@
 #include <ctype.h>
 #include <string.h>
 #include <time.h>
+
+#include <zlib.h>
+
 #include "sfn/sfn_int.h"
 
 static const char *const optimized_ops[][2] = {
@@ -102,16 +105,6 @@ int sfn__task_resolve(arena_t *a, const char *resource, sfn_task_kind_t *kind,
                         resource);
 }
 
-static uint32_t crc32_of(const char *s, size_t len) {
-    uint32_t crc = 0xffffffffu;
-    for (size_t i = 0; i < len; i++) {
-        crc ^= (unsigned char)s[i];
-        for (int k = 0; k < 8; k++)
-            crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
-    }
-    return crc ^ 0xffffffffu;
-}
-
 static void header(arena_t *a, json_t *all, const char *name, const char *val) {
     json_t *arr = json_new_arr(a);
     json_arr_push(a, arr, json_new_strz(a, val));
@@ -137,7 +130,7 @@ static json_t *with_sdk_metadata(arena_t *a, const json_t *resp, const char *req
     header(a, all, "Server", "Server");
     header(a, all, "Connection", "keep-alive");
     header(a, all, "x-amzn-RequestId", request_id);
-    snprintf(num, sizeof num, "%u", crc32_of(body, body_len));
+    snprintf(num, sizeof num, "%lu", crc32(0L, (const Bytef *)body, (uInt)body_len));
     header(a, all, "x-amz-crc32", num);
     snprintf(num, sizeof num, "%zu", body_len);
     header(a, all, "Content-Length", num);
