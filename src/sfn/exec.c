@@ -1165,6 +1165,56 @@ static const char *new_task_token(exec_t *ex) {
  * execution until SendTaskSuccess / SendTaskFailure (or a timeout). Only
  * durable top-level Tasks can wait so; elsewhere it is a run-time error.
  * Returns true when f->eff is ready (the failure), false when parked. */
+/* A callback Task on a DynamoDB action (aws-sdk:dynamodb:putItem
+ * .waitForTaskToken): makes the call, in the transaction the parking
+ * checkpoint commits (ex->txn), so the call is applied exactly once with
+ * the wait it leads to. Records TaskSubmitted with the API's response and
+ * returns true; false when the call failed (f->eff holds the Task's
+ * failure, TaskFailed recorded) or the execution was stopped meanwhile. */
+static bool callback_call(exec_t *ex, frame_t *f) {
+    const sfn_state_t *st = &f->p->states[f->idx];
+    sfn_state_t call = *st;
+    sfn_task_outcome_t o;
+    store_txn_t *txn = ex->txn;
+    sw_error_t err;
+    json_t *d;
+    call.task_kind = SFN_TASK_DDB_SDK;
+    call.task_op = sfn__task_callback_op(ex->a, st);
+    ex->txn = NULL;
+    if (!txn && store_txn_begin(ex->sf->store, true, &txn, &err) < 0)
+        txn = NULL;
+    if (txn && !record_is_ours(ex, txn)) {
+        store_txn_abort(txn);
+        ex->is_halted = true;
+        f->eff.kind = SFN_EFF_FAIL;
+        f->eff.error = "States.Runtime";
+        f->eff.cause = "The execution was stopped.";
+        f->eff.result = f->eff.error;
+        return false;
+    }
+    sfn__task_run(ex->a, ex->sf->db, txn, &call, f->eff.task_params, request_id(ex), now_ms(ex),
+                  &o);
+    ex->steps[f->row].ddb_response = o.ddb_response;
+    d = d_task(ex, st);
+    if (!o.is_ok) {
+        if (txn)
+            store_txn_abort(txn);   /* a failed request wrote nothing */
+        json_obj_set(ex->a, d, "error", jstr(ex, o.error));
+        json_obj_set(ex->a, d, "cause", jstr(ex, o.cause));
+        ev_add(ex, &f->prev, "TaskFailed", "taskFailedEventDetails", d);
+        f->eff.kind = SFN_EFF_FAIL;
+        f->eff.error = o.error;
+        f->eff.cause = o.cause;
+        f->eff.result = o.error;
+        return false;
+    }
+    ex->txn = txn;
+    json_obj_set(ex->a, d, "output", jtext(ex, o.result));
+    json_obj_set(ex->a, d, "outputDetails", truncated_false(ex));
+    ev_add(ex, &f->prev, "TaskSubmitted", "taskSubmittedEventDetails", d);
+    return true;
+}
+
 static bool schedule_activity(exec_t *ex, frame_t *f, const char *token) {
     const sfn_state_t *st = &f->p->states[f->idx];
     bool is_callback = st->task_kind == SFN_TASK_CALLBACK;
@@ -1195,6 +1245,8 @@ static bool schedule_activity(exec_t *ex, frame_t *f, const char *token) {
                          json_new_num_i64(ex->a, st->heartbeat_s));
         ev_add(ex, &f->prev, "TaskScheduled", "taskScheduledEventDetails", d);
         ev_add(ex, &f->prev, "TaskStarted", "taskStartedEventDetails", d_task(ex, st));
+        if (sfn__task_callback_op(ex->a, st) && !callback_call(ex, f))
+            return true;   /* the call failed: so did the Task */
     } else {
         d = json_new_obj(ex->a);
         json_obj_set(ex->a, d, "resource", jstr(ex, st->task_action));

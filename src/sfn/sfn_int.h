@@ -84,13 +84,15 @@ typedef enum sfn_task_kind {
     SFN_TASK_ACTIVITY,       /* arn:aws:states:<region>:<account>:activity:<name>;
                                 task_action is the activity ARN (exec.c runs it:
                                 GetActivityTask / SendTask* complete it) */
-    SFN_TASK_CALLBACK        /* arn:aws:states:::<service>:<action>.waitForTaskToken
-                                of a service stepwise does not host: nothing is
-                                called; the execution waits for SendTask* with
+    SFN_TASK_CALLBACK        /* arn:aws:states:::<service>:<action>.waitForTaskToken:
+                                the execution waits for SendTask* with
                                 $$.Task.Token. task_op is the service
-                                ("lambda"), task_action the action with its
-                                suffix ("invoke.waitForTaskToken"), as history
-                                events name them */
+                                ("lambda", "aws-sdk:dynamodb"), task_action the
+                                action with its suffix ("invoke.waitForTaskToken",
+                                "putItem.waitForTaskToken"), as history events
+                                name them. Of a service stepwise does not host
+                                nothing is called; a DynamoDB action is called
+                                first (sfn__task_callback_op) */
 } sfn_task_kind_t;
 
 typedef struct sfn_program sfn_program_t;
@@ -287,6 +289,11 @@ typedef struct sfn_task_outcome {
     const char *error;       /* "DynamoDB.ConditionalCheckFailedException" */
     const char *cause;
 } sfn_task_outcome_t;
+
+/* The DynamoDB operation ("PutItem") a callback Task calls before it
+ * waits (aws-sdk:dynamodb:<action>.waitForTaskToken), or NULL when it calls
+ * nothing. Allocated in `a`. */
+const char *sfn__task_callback_op(arena_t *a, const sfn_state_t *st);
 
 /* Runs the Task's integration with `params` inside `txn` (or, when `txn`
  * is NULL, in its own transaction through ddb_call). `request_id` names the

@@ -88,12 +88,18 @@ int sfn__task_resolve(arena_t *a, const char *resource, sfn_task_kind_t *kind,
         } else if (n == 8 && lens[5] == 7 && memcmp(parts[5], "aws-sdk", 7) == 0 &&
                    lens[6] == 8 && memcmp(parts[6], "dynamodb", 8) == 0 && lens[7] > 0 &&
                    islower((unsigned char)parts[7][0])) {
-            char *pascal = arena_strndup(a, parts[7], lens[7]);
+            static const char suffix[] = ".waitForTaskToken";
+            size_t slen = sizeof suffix - 1;
+            bool is_callback = lens[7] > slen &&
+                               memcmp(parts[7] + lens[7] - slen, suffix, slen) == 0;
+            char *pascal = arena_strndup(a, parts[7], lens[7] - (is_callback ? slen : 0));
             pascal[0] = (char)toupper((unsigned char)pascal[0]);
             if (ddb_has_op(pascal)) {
-                *kind = SFN_TASK_DDB_SDK;
+                /* With .waitForTaskToken the call is made, then the
+                 * execution waits for SendTask* (sfn__task_callback_op). */
+                *kind = is_callback ? SFN_TASK_CALLBACK : SFN_TASK_DDB_SDK;
                 *action = arena_strndup(a, parts[7], lens[7]);
-                *op = pascal;
+                *op = is_callback ? "aws-sdk:dynamodb" : pascal;
                 return 0;
             }
         }
@@ -103,6 +109,18 @@ int sfn__task_resolve(arena_t *a, const char *resource, sfn_task_kind_t *kind,
                         "valid resource ARN, or the resource is not available in this "
                         "region.",
                         resource);
+}
+
+const char *sfn__task_callback_op(arena_t *a, const sfn_state_t *st) {
+    static const char suffix[] = ".waitForTaskToken";
+    size_t len = strlen(st->task_action), slen = sizeof suffix - 1;
+    char *pascal;
+    if (st->task_kind != SFN_TASK_CALLBACK || strcmp(st->task_op, "aws-sdk:dynamodb") != 0 ||
+        len <= slen)
+        return NULL;
+    pascal = arena_strndup(a, st->task_action, len - slen);
+    pascal[0] = (char)toupper((unsigned char)pascal[0]);
+    return pascal;
 }
 
 static void header(arena_t *a, json_t *all, const char *name, const char *val) {

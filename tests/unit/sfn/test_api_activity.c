@@ -327,3 +327,71 @@ TEST(sfn_api_callback_wait_for_token) {
     CHECK_EQ_STR(e.err.type, "InvalidOutput");
     aenv_close(&e);
 }
+
+/* aws-sdk:dynamodb:<action>.waitForTaskToken makes the call (here: stores
+ * the token in a table, the usual way a worker finds it), records
+ * TaskSubmitted with the API's response, then waits for SendTask*. A call
+ * that fails fails the Task at once. */
+TEST(sfn_api_callback_on_dynamodb_action) {
+    aenv_t e;
+    json_t *resp;
+    aenv_open(&e);
+    CHECK_EQ_INT(ddb_call(e.db, "CreateTable",
+                          json_parse(&e.a,
+                                     "{\"TableName\":\"Tokens\",\"KeySchema\":[{\"AttributeName\":"
+                                     "\"pk\",\"KeyType\":\"HASH\"}],\"AttributeDefinitions\":[{"
+                                     "\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],"
+                                     "\"BillingMode\":\"PAY_PER_REQUEST\"}",
+                                     176, &e.err),
+                          &e.a, &resp, &e.err), 0);
+    const char *m = json_obj_get_str(callv(&e, "CreateStateMachine",
+        "{\"name\":\"DdbCb\",\"roleArn\":\"arn:aws:iam::123456789012:role/R\",\"definition\":"
+        "\"{\\\"StartAt\\\":\\\"Park\\\",\\\"States\\\":{\\\"Park\\\":{\\\"Type\\\":\\\"Task\\\","
+        "\\\"Resource\\\":\\\"arn:aws:states:::aws-sdk:dynamodb:putItem.waitForTaskToken\\\","
+        "\\\"Parameters\\\":{\\\"TableName.$\\\":\\\"$.table\\\",\\\"Item\\\":{\\\"pk\\\":{"
+        "\\\"S\\\":\\\"job\\\"},\\\"token\\\":{\\\"S.$\\\":\\\"$$.Task.Token\\\"}}},"
+        "\\\"ResultPath\\\":\\\"$.answer\\\",\\\"End\\\":true}}}\"}"),
+        "stateMachineArn");
+    CHECK(m != NULL);
+    const char *x = json_obj_get_str(callv(&e, "StartExecution",
+        "{\"stateMachineArn\":\"%s\",\"name\":\"d1\",\"input\":\"{\\\"table\\\":\\\"Tokens\\\"}\"}",
+        m), "executionArn");
+    CHECK(sfn_wait_settled(e.sf, 5000));
+    CHECK_EQ_STR(status_of(&e, x), "RUNNING");
+    json_t *h = events_of(&e, x);
+    CHECK_EQ_STR(type_at(h, 2), "TaskScheduled");
+    CHECK_EQ_STR(json_obj_get_str(json_obj_get(json_arr_at(h, 2), "taskScheduledEventDetails"),
+                                  "resourceType"), "aws-sdk:dynamodb");
+    CHECK_EQ_STR(json_obj_get_str(json_obj_get(json_arr_at(h, 2), "taskScheduledEventDetails"),
+                                  "resource"), "putItem.waitForTaskToken");
+    CHECK_EQ_STR(type_at(h, 4), "TaskSubmitted");
+    CHECK_EQ_STR(json_obj_get_str(json_obj_get(json_arr_at(h, 4), "taskSubmittedEventDetails"),
+                                  "output"), "{}");
+    /* The worker reads the token from the table. */
+    CHECK_EQ_INT(ddb_call(e.db, "GetItem",
+                          json_parse(&e.a, "{\"TableName\":\"Tokens\",\"Key\":{\"pk\":{\"S\":"
+                                           "\"job\"}}}", 47, &e.err),
+                          &e.a, &resp, &e.err), 0);
+    const char *token =
+        json_obj_get_str(json_obj_get(json_obj_get(resp, "Item"), "token"), "S");
+    CHECK(token && strlen(token) > 20);
+    CHECK(callv(&e, "SendTaskSuccess", "{\"taskToken\":\"%s\",\"output\":\"\\\"done\\\"\"}",
+                token ? token : "") != NULL);
+    CHECK(sfn_wait_idle(e.sf, 5000));
+    json_t *d = callv(&e, "DescribeExecution", "{\"executionArn\":\"%s\"}", x);
+    CHECK_EQ_STR(json_obj_get_str(d, "status"), "SUCCEEDED");
+    CHECK_EQ_STR(json_obj_get_str(d, "output"), "{\"table\":\"Tokens\",\"answer\":\"done\"}");
+    CHECK(sound(events_of(&e, x)));
+
+    /* The call fails: so does the Task, with the SDK integration's error. */
+    x = json_obj_get_str(callv(&e, "StartExecution",
+        "{\"stateMachineArn\":\"%s\",\"name\":\"d2\",\"input\":\"{\\\"table\\\":\\\"Nope\\\"}\"}",
+        m), "executionArn");
+    CHECK(sfn_wait_idle(e.sf, 5000));
+    d = callv(&e, "DescribeExecution", "{\"executionArn\":\"%s\"}", x);
+    CHECK_EQ_STR(json_obj_get_str(d, "status"), "FAILED");
+    CHECK_EQ_STR(json_obj_get_str(d, "error"), "DynamoDb.ResourceNotFoundException");
+    h = events_of(&e, x);
+    CHECK_EQ_STR(type_at(h, 4), "TaskFailed");
+    aenv_close(&e);
+}
