@@ -151,7 +151,49 @@ int ddb_open(store_t *store, ddb_t **out, sw_error_t *err) {
         SW_BUG("out of memory");
     db->store = store;
     db->writer = ddb__writer_new(db);
+    if (ddb_set_location(db, DDB_DEFAULT_REGION, DDB_DEFAULT_ACCOUNT, err) < 0)
+        SW_BUG("default location rejected");
     *out = db;
+    return 0;
+}
+
+bool ddb_region_is_valid(const char *region) {
+    size_t n = strlen(region);
+    if (n == 0 || n > DDB_REGION_MAX_LEN || !(region[0] >= 'a' && region[0] <= 'z') ||
+        region[n - 1] == '-')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = region[i];
+        bool is_ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                     (c == '-' && region[i - 1] != '-');  /* i > 0: [0] is a letter */
+        if (!is_ok)
+            return false;
+    }
+    return true;
+}
+
+bool ddb_account_is_valid(const char *account) {
+    size_t n = strlen(account);
+    if (n != DDB_ACCOUNT_LEN)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (account[i] < '0' || account[i] > '9')
+            return false;
+    return true;
+}
+
+int ddb_set_location(ddb_t *db, const char *region, const char *account, sw_error_t *err) {
+    if (!ddb_region_is_valid(region))
+        return sw_error_set(err, "ValidationException",
+                            "Invalid region '%.64s': expected lowercase letters, digits and "
+                            "dashes, such as eu-west-1", region);
+    if (!ddb_account_is_valid(account))
+        return sw_error_set(err, "ValidationException",
+                            "Invalid account '%.64s': expected exactly 12 digits", account);
+    snprintf(db->region, sizeof db->region, "%s", region);
+    snprintf(db->account, sizeof db->account, "%s", account);
+    snprintf(db->table_arn_prefix, sizeof db->table_arn_prefix, "arn:aws:dynamodb:%s:%s:table/",
+             region, account);
     return 0;
 }
 

@@ -21,6 +21,32 @@ typedef struct ddb ddb_t;
 int ddb_open(store_t *store, ddb_t **out, sw_error_t *err);
 void ddb_close(ddb_t *db);
 
+/* The region and account an engine names in its ARNs (the DynamoDB one in
+ * TableArn and ResourceArn, the Step Functions one in its ARNs too). */
+#define DDB_DEFAULT_REGION "us-east-1"
+#define DDB_DEFAULT_ACCOUNT "123456789012"
+#define DDB_REGION_MAX_LEN 32
+#define DDB_ACCOUNT_LEN 12
+
+/* True if `region` has the shape of an AWS region name as ARNs carry it:
+ * 1..DDB_REGION_MAX_LEN lowercase letters, digits and dashes, starting
+ * with a letter, not ending with a dash, no two dashes in a row
+ * ("eu-west-1", "us-gov-west-1"). Whether AWS has such a region is not
+ * checked. */
+bool ddb_region_is_valid(const char *region);
+/* True if `account` is an AWS account id: exactly DDB_ACCOUNT_LEN digits. */
+bool ddb_account_is_valid(const char *account);
+
+/* Makes `db` name `region` and `account` in its ARNs
+ * (arn:aws:dynamodb:<region>:<account>:table/<name>) from now on: the
+ * TableArn of every table description it returns, and the only ARNs
+ * TagResource, UntagResource and ListTagsOfResource accept. ddb_open starts
+ * with DDB_DEFAULT_REGION and DDB_DEFAULT_ACCOUNT. Fails with
+ * ValidationException, changing nothing, when either does not pass
+ * ddb_region_is_valid / ddb_account_is_valid. Both strings are copied. Not
+ * thread-safe: call it before any ddb_call. */
+int ddb_set_location(ddb_t *db, const char *region, const char *account, sw_error_t *err);
+
 /* Runs `op` in its own transaction. Reads run on the calling thread in a
  * read transaction. Writes are handed to the database's writer thread,
  * which commits every write queued meanwhile in one store transaction (group

@@ -69,6 +69,10 @@ typedef struct ddb_writer ddb_writer_t;
 struct ddb {
     store_t *store;
     ddb_writer_t *writer;   /* group commit of ddb_call's writes (writer.c) */
+    /* ddb_set_location's; read without a lock, so set before any ddb_call. */
+    char region[DDB_REGION_MAX_LEN + 1];
+    char account[DDB_ACCOUNT_LEN + 1];
+    char table_arn_prefix[64 + DDB_REGION_MAX_LEN];  /* "arn:aws:dynamodb:R:A:table/" */
 };
 
 /* ------------------------------------------------------------ the writer

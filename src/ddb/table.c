@@ -20,7 +20,6 @@
 #define META_NEXT_ID "ddb:next_table_id"
 #define META_COUNT "ddb:count/"
 #define META_COUNT_LEN (sizeof META_COUNT - 1)
-#define ARN_PREFIX "arn:aws:dynamodb:us-east-1:123456789012:table/"
 
 static void put_be(uint8_t *p, uint64_t v, int n) {
     for (int i = n - 1; i >= 0; i--) {
@@ -165,8 +164,12 @@ int ddb__table_count_add(store_txn_t *txn, uint32_t table_id, int64_t d_items,
     return store_put(txn, STORE_META, key, sizeof key, val, sizeof val, err);
 }
 
-/* The stored description with the live counters, as Describe returns it. */
-static json_t *live_desc(store_txn_t *txn, arena_t *a, ddb_table_t *t, sw_error_t *err) {
+/* The stored description with the live counters, as Describe returns it.
+ * TableArn is made afresh: a table created before the server was restarted
+ * with another --region or --account is then named as TagResource now
+ * expects it. */
+static json_t *live_desc(ddb_t *db, store_txn_t *txn, arena_t *a, ddb_table_t *t,
+                         sw_error_t *err) {
     json_t *d = ddb__table_desc(a, t, err);
     int64_t items, bytes;
     if (!d)
@@ -174,6 +177,8 @@ static json_t *live_desc(store_txn_t *txn, arena_t *a, ddb_table_t *t, sw_error_
     count_get(txn, t->id, &items, &bytes);
     json_obj_set(a, d, "ItemCount", json_new_num_i64(a, items));
     json_obj_set(a, d, "TableSizeBytes", json_new_num_i64(a, bytes));
+    json_obj_set(a, d, "TableArn",
+                 json_new_strz(a, arena_sprintf(a, "%s%s", db->table_arn_prefix, t->name)));
     return d;
 }
 
@@ -379,7 +384,6 @@ int ddb__op_create_table(ddb_t *db, store_txn_t *txn, const json_t *req, arena_t
     json_t *desc, *out_resp, *ad_copy;
     const char *rec_text;
     size_t rec_len;
-    (void)db;
 
     if (ddb__req_arr(req, "AttributeDefinitions", &ad, err) != 0 ||
         ddb__req_str(req, "TableName", &name, err) != 0 ||
@@ -503,7 +507,7 @@ int ddb__op_create_table(ddb_t *db, store_txn_t *txn, const json_t *req, arena_t
     json_obj_set(a, desc, "ProvisionedThroughput", throughput_desc(a, rcu, wcu));
     json_obj_set(a, desc, "TableSizeBytes", json_new_num_i64(a, 0));
     json_obj_set(a, desc, "ItemCount", json_new_num_i64(a, 0));
-    json_obj_set(a, desc, "TableArn", json_new_strz(a, arena_sprintf(a, ARN_PREFIX "%s", name)));
+    json_obj_set(a, desc, "TableArn", json_new_strz(a, arena_sprintf(a, "%s%s", db->table_arn_prefix, name)));
     json_obj_set(a, desc, "TableId", json_new_strz(a, uuid));
     if (billing_str) {
         json_t *bm = json_new_obj(a);
@@ -548,7 +552,6 @@ int ddb__op_describe_table(ddb_t *db, store_txn_t *txn, const json_t *req, arena
                            json_t **resp, sw_error_t *err) {
     ddb_table_t t;
     json_t *out;
-    (void)db;
 
     if (ddb__table_from_req(txn, a, req, &t, err) != 0) {
         if (err && err->type && !strcmp(err->type, "ResourceNotFoundException"))
@@ -559,7 +562,7 @@ int ddb__op_describe_table(ddb_t *db, store_txn_t *txn, const json_t *req, arena
     }
     out = json_new_obj(a);
     {
-        json_t *d = live_desc(txn, a, &t, err);
+        json_t *d = live_desc(db, txn, a, &t, err);
         if (!d)
             return -1;
         json_obj_set(a, out, "Table", d);
@@ -645,7 +648,6 @@ int ddb__op_delete_table(ddb_t *db, store_txn_t *txn, const json_t *req, arena_t
     char key[CATALOG_PREFIX_LEN + DDB_TABLE_NAME_MAX + 1];
     uint8_t ckey[META_COUNT_LEN + 4];
     const json_t *prot;
-    (void)db;
 
     if (ddb__table_from_req(txn, a, req, &t, err) != 0) {
         if (err && err->type && !strcmp(err->type, "ResourceNotFoundException"))
@@ -654,7 +656,7 @@ int ddb__op_delete_table(ddb_t *db, store_txn_t *txn, const json_t *req, arena_t
                          json_obj_get_str(req, "TableName"));
         return -1;
     }
-    desc = live_desc(txn, a, &t, err);
+    desc = live_desc(db, txn, a, &t, err);
     if (!desc)
         return -1;
     prot = json_obj_get(desc, "DeletionProtectionEnabled");
@@ -730,7 +732,6 @@ int ddb__op_update_table(ddb_t *db, store_txn_t *txn, const json_t *req, arena_t
     ddb_verr_t verr = {0};
     ddb_table_t t;
     json_t *desc, *out;
-    (void)db;
 
     if (ddb__req_str(req, "TableName", &name, err) != 0 ||
         ddb__req_str(req, "BillingMode", &billing_str, err) != 0 ||
@@ -815,7 +816,7 @@ int ddb__op_update_table(ddb_t *db, store_txn_t *txn, const json_t *req, arena_t
     }
     if (store_desc(txn, a, &t, desc, err) != 0)
         return -1;
-    desc = live_desc(txn, a, &t, err);
+    desc = live_desc(db, txn, a, &t, err);
     if (!desc)
         return -1;
     /* AWS answers while the change is applied; Describe then says ACTIVE. */
@@ -912,12 +913,13 @@ int ddb__op_update_time_to_live(ddb_t *db, store_txn_t *txn, const json_t *req, 
     return 0;
 }
 
-/* The table an ARN names (this server's region and account only). */
-static int table_of_arn(store_txn_t *txn, arena_t *a, const json_t *req, ddb_table_t *t,
-                        sw_error_t *err) {
+/* The table an ARN names (`db`'s region and account only, as
+ * ddb_set_location set them). */
+static int table_of_arn(ddb_t *db, store_txn_t *txn, arena_t *a, const json_t *req,
+                        ddb_table_t *t, sw_error_t *err) {
     const char *arn;
     ddb_verr_t verr = {0};
-    size_t plen = sizeof ARN_PREFIX - 1;
+    size_t plen = strlen(db->table_arn_prefix);
 
     if (ddb__req_str(req, "ResourceArn", &arn, err) != 0)
         return -1;
@@ -930,7 +932,7 @@ static int table_of_arn(store_txn_t *txn, arena_t *a, const json_t *req, ddb_tab
                       *arn ? "less than or equal to 1283" : "greater than or equal to 1");
     if (ddb__verr_finish(&verr, err) != 0)
         return -1;
-    if (strncmp(arn, ARN_PREFIX, plen) != 0 || strchr(arn + plen, '/') ||
+    if (strncmp(arn, db->table_arn_prefix, plen) != 0 || strchr(arn + plen, '/') ||
         ddb__table_load(txn, a, arn + plen, t, NULL) != 0)
         return sw_error_set(err, "ResourceNotFoundException",
                             "Requested resource not found: ResourcArn: %.300s not found", arn);
@@ -963,7 +965,6 @@ int ddb__op_tag_resource(ddb_t *db, store_txn_t *txn, const json_t *req, arena_t
     const json_t *tags_in;
     ddb_table_t t;
     json_t *tags;
-    (void)db;
 
     if (ddb__req_arr(req, "Tags", &tags_in, err) != 0)
         return -1;
@@ -984,7 +985,7 @@ int ddb__op_tag_resource(ddb_t *db, store_txn_t *txn, const json_t *req, arena_t
         return sw_error_set(err, "ValidationException",
                             "1 validation error detected: Value null at 'tags' failed to satisfy "
                             "constraint: Member must not be null");
-    if (table_of_arn(txn, a, req, &t, err) != 0)
+    if (table_of_arn(db, txn, a, req, &t, err) != 0)
         return -1;
     tags = tags_load(txn, a, t.id);
     for (size_t i = 0; i < tags_in->len; i++) {
@@ -1016,7 +1017,6 @@ int ddb__op_untag_resource(ddb_t *db, store_txn_t *txn, const json_t *req, arena
     const json_t *keys;
     ddb_table_t t;
     json_t *tags, *kept;
-    (void)db;
 
     if (ddb__req_arr(req, "TagKeys", &keys, err) != 0)
         return -1;
@@ -1027,7 +1027,7 @@ int ddb__op_untag_resource(ddb_t *db, store_txn_t *txn, const json_t *req, arena
         return sw_error_set(err, "ValidationException",
                             "1 validation error detected: Value null at 'tagKeys' failed to "
                             "satisfy constraint: Member must not be null");
-    if (table_of_arn(txn, a, req, &t, err) != 0)
+    if (table_of_arn(db, txn, a, req, &t, err) != 0)
         return -1;
     tags = tags_load(txn, a, t.id);
     kept = json_new_arr(a);
@@ -1050,9 +1050,8 @@ int ddb__op_list_tags_of_resource(ddb_t *db, store_txn_t *txn, const json_t *req
                                   json_t **resp, sw_error_t *err) {
     ddb_table_t t;
     json_t *out;
-    (void)db;
 
-    if (table_of_arn(txn, a, req, &t, err) != 0)
+    if (table_of_arn(db, txn, a, req, &t, err) != 0)
         return -1;
     out = json_new_obj(a);
     json_obj_set(a, out, "Tags", tags_load(txn, a, t.id));

@@ -360,3 +360,72 @@ TEST(ddb_table_update_ttl_tags) {
     CHECK_EQ_STR(fx_at(&f, "TableMaxReadCapacityUnits"), "40000");
     fx_close(&f);
 }
+
+/* --region/--account of `stepwise serve`: TableArn names them, and only
+ * such ARNs reach the table in the tag operations. */
+TEST(ddb_set_location_names_arns) {
+    ddb_fixture_t f;
+    const char *arn = "arn:aws:dynamodb:eu-west-1:111122223333:table/Tab";
+    fx_open(&f);
+    FX_OK(&f, "CreateTable", CREATE_PK("Before"));
+    CHECK_EQ_INT(ddb_set_location(f.db, "eu-west-1", "111122223333", &f.err), 0);
+    FX_OK(&f, "CreateTable", CREATE_PK("Tab"));
+    CHECK_EQ_STR(fx_at(&f, "TableDescription.TableArn"),
+                 "\"arn:aws:dynamodb:eu-west-1:111122223333:table/Tab\"");
+    FX_OK(&f, "DescribeTable", "{\"TableName\":\"Tab\"}");
+    CHECK_EQ_STR(fx_at(&f, "Table.TableArn"), "\"arn:aws:dynamodb:eu-west-1:111122223333:table/Tab\"");
+    /* A table made under the old location is described as the new one. */
+    FX_OK(&f, "DescribeTable", "{\"TableName\":\"Before\"}");
+    CHECK_EQ_STR(fx_at(&f, "Table.TableArn"),
+                 "\"arn:aws:dynamodb:eu-west-1:111122223333:table/Before\"");
+
+    FX_OK(&f, "TagResource", arena_sprintf(&f.a, "{\"ResourceArn\":\"%s\",\"Tags\":[{\"Key\":\"k\","
+                                                 "\"Value\":\"v\"}]}", arn));
+    FX_OK(&f, "ListTagsOfResource", arena_sprintf(&f.a, "{\"ResourceArn\":\"%s\"}", arn));
+    CHECK_EQ_STR(fx_resp(&f), "{\"Tags\":[{\"Key\":\"k\",\"Value\":\"v\"}]}");
+    FX_ERR(&f, "ListTagsOfResource",
+           "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:123456789012:table/Tab\"}",
+           "ResourceNotFoundException",
+           "Requested resource not found: ResourcArn: "
+           "arn:aws:dynamodb:us-east-1:123456789012:table/Tab not found");
+    FX_ERR(&f, "TagResource",
+           "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:123456789012:table/Tab\","
+           "\"Tags\":[{\"Key\":\"k\",\"Value\":\"v\"}]}",
+           "ResourceNotFoundException", "Requested resource not found");
+    FX_ERR(&f, "ListTagsOfResource",
+           "{\"ResourceArn\":\"arn:aws:dynamodb:eu-west-1:999999999999:table/Tab\"}",
+           "ResourceNotFoundException", "Requested resource not found");
+
+    /* Refused values change nothing. */
+    CHECK_EQ_INT(ddb_set_location(f.db, "EU-west-1", "111122223333", &f.err), -1);
+    CHECK_EQ_STR(f.err.type, "ValidationException");
+    CHECK_EQ_STR(f.err.msg, "Invalid region 'EU-west-1': expected lowercase letters, digits "
+                            "and dashes, such as eu-west-1");
+    CHECK_EQ_INT(ddb_set_location(f.db, "eu-west-1", "12", &f.err), -1);
+    CHECK_EQ_STR(f.err.msg, "Invalid account '12': expected exactly 12 digits");
+    FX_OK(&f, "DescribeTable", "{\"TableName\":\"Tab\"}");
+    CHECK_EQ_STR(fx_at(&f, "Table.TableArn"), "\"arn:aws:dynamodb:eu-west-1:111122223333:table/Tab\"");
+    fx_close(&f);
+}
+
+TEST(ddb_region_account_shapes) {
+    CHECK(ddb_region_is_valid("us-east-1"));
+    CHECK(ddb_region_is_valid("eu-west-1"));
+    CHECK(ddb_region_is_valid("us-gov-west-1"));
+    CHECK(ddb_region_is_valid("local"));
+    CHECK(!ddb_region_is_valid(""));
+    CHECK(!ddb_region_is_valid("Eu-west-1"));
+    CHECK(!ddb_region_is_valid("eu_west_1"));
+    CHECK(!ddb_region_is_valid("1eu-west"));
+    CHECK(!ddb_region_is_valid("-eu-west-1"));
+    CHECK(!ddb_region_is_valid("eu-west-"));
+    CHECK(!ddb_region_is_valid("eu--west-1"));
+    CHECK(!ddb_region_is_valid("eu-west-1:x"));
+    CHECK(!ddb_region_is_valid("abcdefghij-abcdefghij-abcdefghij-1"));  /* 34 > 32 */
+    CHECK(ddb_account_is_valid("123456789012"));
+    CHECK(ddb_account_is_valid("000000000000"));
+    CHECK(!ddb_account_is_valid("12"));
+    CHECK(!ddb_account_is_valid("1234567890123"));
+    CHECK(!ddb_account_is_valid("12345678901a"));
+    CHECK(!ddb_account_is_valid(""));
+}
