@@ -466,7 +466,7 @@ static int op_list_exec(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
                                 "This operation is not supported by this type of state machine");
         }
     }
-    prefix = arena_sprintf(a, SFN_ARN_PREFIX "execution:%s:", machine_name);
+    prefix = arena_sprintf(a, "%sexecution:%s:", sf->arn_prefix, machine_name);
     if (store_cursor_open(txn, STORE_EXEC, &c, err) < 0) {
         store_txn_abort(txn);
         return -1;

@@ -100,7 +100,25 @@ int sfn_open(store_t *store, ddb_t *db, sw_clock_t *clock, sfn_t **out, sw_error
     sf->store = store;
     sf->db = db;
     sf->clock = clock;
+    if (sfn_set_location(sf, DDB_DEFAULT_REGION, DDB_DEFAULT_ACCOUNT, err) < 0)
+        SW_BUG("default location rejected");
     *out = sf;
+    return 0;
+}
+
+int sfn_set_location(sfn_t *sf, const char *region, const char *account, sw_error_t *err) {
+    /* One rule for both engines: a server's tables and state machines live
+     * in the same region and account. */
+    if (!ddb_region_is_valid(region))
+        return sw_error_set(err, "ValidationException",
+                            "Invalid region '%.64s': expected lowercase letters, digits and "
+                            "dashes, such as eu-west-1", region);
+    if (!ddb_account_is_valid(account))
+        return sw_error_set(err, "ValidationException",
+                            "Invalid account '%.64s': expected exactly 12 digits", account);
+    snprintf(sf->region, sizeof sf->region, "%s", region);
+    snprintf(sf->account, sizeof sf->account, "%s", account);
+    snprintf(sf->arn_prefix, sizeof sf->arn_prefix, "arn:aws:states:%s:%s:", region, account);
     return 0;
 }
 
@@ -1018,7 +1036,7 @@ static void do_task(exec_t *ex, frame_t *f, size_t row, sfn_effects_t *eff) {
     }
 
     d = d_task(ex, st);
-    json_obj_set(ex->a, d, "region", jstr(ex, SFN_REGION));
+    json_obj_set(ex->a, d, "region", jstr(ex, ex->sf->region));
     json_obj_set(ex->a, d, "parameters", jtext(ex, eff->task_params));
     if (st->timeout_s)
         json_obj_set(ex->a, d, "timeoutInSeconds", json_new_num_i64(ex->a, st->timeout_s));
@@ -1236,7 +1254,7 @@ static bool schedule_activity(exec_t *ex, frame_t *f, const char *token) {
     if (is_callback) {
         /* Nothing is sent anywhere: the token waits for SendTask*. */
         d = d_task(ex, st);
-        json_obj_set(ex->a, d, "region", jstr(ex, SFN_REGION));
+        json_obj_set(ex->a, d, "region", jstr(ex, ex->sf->region));
         json_obj_set(ex->a, d, "parameters", jtext(ex, f->eff.task_params));
         if (st->timeout_s)
             json_obj_set(ex->a, d, "timeoutInSeconds", json_new_num_i64(ex->a, st->timeout_s));
@@ -1590,8 +1608,8 @@ static void ex_init(exec_t *ex, sfn_t *sf, arena_t *a, const char *machine, cons
                                  (unsigned)(0x8000 | ((y >> 48) & 0x3fff)),
                                  (unsigned long long)(y & 0xffffffffffffull));
     }
-    ex->machine_arn = arena_sprintf(a, SFN_ARN_PREFIX "stateMachine:%s", machine);
-    ex->exec_arn = arena_sprintf(a, SFN_ARN_PREFIX "execution:%s:%s", machine, ex->name);
+    ex->machine_arn = arena_sprintf(a, "%sstateMachine:%s", sf->arn_prefix, machine);
+    ex->exec_arn = arena_sprintf(a, "%sexecution:%s:%s", sf->arn_prefix, machine, ex->name);
     ex->history = json_new_arr(a);
     ex->ctx_execution = json_new_obj(a);
     json_obj_set(a, ex->ctx_execution, "Id", json_new_strz(a, ex->exec_arn));
@@ -1662,9 +1680,10 @@ static int run_inline(sfn_t *sf, const json_t *definition, const json_t *input,
     exec_t ex;
     sfn_program_t *prog;
     const char *machine = opts && opts->machine_name ? opts->machine_name : "stepwise";
-    const char *role = opts && opts->role_arn
-                           ? opts->role_arn
-                           : "arn:aws:iam::" SFN_ACCOUNT ":role/StepFunctionsRole";
+    const char *role =
+        opts && opts->role_arn
+            ? opts->role_arn
+            : arena_sprintf(a, "arn:aws:iam::%s:role/StepFunctionsRole", sf->account);
     memset(out, 0, sizeof *out);
     if (sfn__program_compile(a, definition, &prog, err) < 0)
         return -1;
@@ -1739,8 +1758,8 @@ static int start_express(sfn_t *sf, arena_t *a, const json_t *machine, const jso
         /* Express ARNs carry a unique id after the name. */
         uint64_t x = (uint64_t)sfn__now_ms(sf) * 0x9E3779B97F4A7C15ull ^
                      __atomic_add_fetch(&sf->n_runs, 1, __ATOMIC_RELAXED) * 0xD6E8FEB86659FD93ull;
-        arn = arena_sprintf(a, SFN_ARN_PREFIX "express:%s:%s:%08x-%04x-4%03x-%04x-%012llx", mname,
-                            name, (unsigned)(x >> 32), (unsigned)(x >> 16) & 0xffff,
+        arn = arena_sprintf(a, "%sexpress:%s:%s:%08x-%04x-4%03x-%04x-%012llx", sf->arn_prefix,
+                            mname, name, (unsigned)(x >> 32), (unsigned)(x >> 16) & 0xffff,
                             (unsigned)x & 0xfff, (unsigned)(0x8000 | ((x >> 7) & 0x3fff)),
                             (unsigned long long)((x * 0x2545F4914F6CDD1Dull) & 0xffffffffffffull));
     }

@@ -192,7 +192,7 @@ static int op_create(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
     if (check_role(role, err) < 0 || get_configs(a, req, &logging, &tracing, err) < 0 ||
         check_definition(a, definition, err) < 0)
         return -1;
-    arn = arena_sprintf(a, SFN_ARN_PREFIX "stateMachine:%s", name);
+    arn = arena_sprintf(a, "%sstateMachine:%s", sf->arn_prefix, name);
 
     if (store_txn_begin(sf->store, true, &txn, err) < 0)
         return -1;
@@ -618,7 +618,7 @@ static int op_create_activity(sfn_t *sf, arena_t *a, const json_t *req, json_t *
     if (tags && tags->len > SFN_MAX_TAGS)
         return sw_error_set(err, "TooManyTags", "Too many tags: %zu (the limit is %d)", tags->len,
                             SFN_MAX_TAGS);
-    arn = arena_sprintf(a, SFN_ARN_PREFIX "activity:%s", name);
+    arn = arena_sprintf(a, "%sactivity:%s", sf->arn_prefix, name);
     if (store_txn_begin(sf->store, true, &txn, err) < 0)
         return -1;
     rec = sfn__activity_get(txn, a, arn);

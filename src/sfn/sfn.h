@@ -21,6 +21,18 @@ typedef struct sfn sfn_t;
 int sfn_open(store_t *store, ddb_t *db, sw_clock_t *clock, sfn_t **out, sw_error_t *err);
 void sfn_close(sfn_t *sf);
 
+/* Makes `sf` name `region` and `account` in the ARNs it makes from now on
+ * (arn:aws:states:<region>:<account>:stateMachine:..., activity:...,
+ * execution:..., express:...), in the default role ARN of sfn_run
+ * (arn:aws:iam::<account>:role/StepFunctionsRole) and in the "region" of
+ * TaskScheduled events. sfn_open starts with DDB_DEFAULT_REGION and
+ * DDB_DEFAULT_ACCOUNT. Records already in the store keep the ARNs they were
+ * made with. Fails with ValidationException, changing nothing, unless
+ * ddb_region_is_valid(region) and ddb_account_is_valid(account). Both
+ * strings are copied. Not thread-safe: call it before sfn_start and before
+ * any sfn_call or sfn_run. */
+int sfn_set_location(sfn_t *sf, const char *region, const char *account, sw_error_t *err);
+
 /* One row of the debugger trace: what one attempt of one state did. A state
  * retried N times has N+1 rows (the failed ones name the error and the
  * delay in `result` and have `next` = the state itself). Rows of Parallel

@@ -312,11 +312,12 @@ struct sfn {
     sw_clock_t *clock;
     uint64_t n_runs;  /* for request ids */
     sfn_sched_t *sched;  /* worker threads, once sfn_start ran */
+    /* sfn_set_location's; read without a lock by API calls and workers,
+     * so set before either starts. */
+    char region[DDB_REGION_MAX_LEN + 1];
+    char account[DDB_ACCOUNT_LEN + 1];
+    char arn_prefix[32 + DDB_REGION_MAX_LEN];  /* "arn:aws:states:R:A:" */
 };
-
-#define SFN_REGION "us-east-1"
-#define SFN_ACCOUNT "123456789012"
-#define SFN_ARN_PREFIX "arn:aws:states:" SFN_REGION ":" SFN_ACCOUNT ":"
 
 /* The clock, safe to read while worker threads run (the virtual clock is
  * advanced by the scheduler with atomic stores). */

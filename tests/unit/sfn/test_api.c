@@ -1065,3 +1065,93 @@ TEST(sfn_api_fail_without_error_or_cause) {
     CHECK(det && json_is_obj(det) && det->len == 0);
     env_close(&e);
 }
+
+/* `stepwise serve --region R --account A`: every ARN the engine makes, the
+ * default role and TaskScheduled's region name them. */
+TEST(sfn_api_set_location) {
+    env_t e;
+    env_open(&e);
+    CHECK_EQ_INT(sfn_set_location(e.sf, "eu-west-1", "111122223333", &e.err), 0);
+    const char *m = create(&e, "X", NULL, WAIT_DEF);
+    CHECK_EQ_STR(m, "arn:aws:states:eu-west-1:111122223333:stateMachine:X");
+    {
+        json_t *d = call(&e, "DescribeStateMachine", by_arn(&e, "stateMachineArn", m));
+        CHECK_EQ_STR(json_obj_get_str(d, "stateMachineArn"),
+                     "arn:aws:states:eu-west-1:111122223333:stateMachine:X");
+    }
+    CHECK_EQ_STR(fails_with(&e, "DescribeStateMachine",
+                            by_arn(&e, "stateMachineArn",
+                                   "arn:aws:states:us-east-1:123456789012:stateMachine:X")),
+                 "StateMachineDoesNotExist");
+
+    json_t *s = start(&e, m, "run-1", "{}");
+    const char *x = json_obj_get_str(s, "executionArn");
+    CHECK_EQ_STR(x, "arn:aws:states:eu-west-1:111122223333:execution:X:run-1");
+    {
+        json_t *d = describe(&e, x);
+        CHECK_EQ_STR(json_obj_get_str(d, "executionArn"),
+                     "arn:aws:states:eu-west-1:111122223333:execution:X:run-1");
+        CHECK_EQ_STR(json_obj_get_str(d, "stateMachineArn"),
+                     "arn:aws:states:eu-west-1:111122223333:stateMachine:X");
+    }
+    {
+        json_t *l = call(&e, "ListExecutions", by_arn(&e, "stateMachineArn", m));
+        const json_t *list = json_obj_get(l, "executions");
+        CHECK(list && list->len == 1);
+        CHECK_EQ_STR(json_obj_get_str(json_arr_at(list, 0), "executionArn"),
+                     "arn:aws:states:eu-west-1:111122223333:execution:X:run-1");
+    }
+    {
+        json_t *act = callj(&e, "CreateActivity", "{\"name\":\"work\"}");
+        CHECK_EQ_STR(json_obj_get_str(act, "activityArn"),
+                     "arn:aws:states:eu-west-1:111122223333:activity:work");
+    }
+    {
+        const char *fast = create(&e, "Fast", "EXPRESS", PASS_DEF);
+        const char *want = "arn:aws:states:eu-west-1:111122223333:express:Fast:s1:";
+        json_t *req = by_arn(&e, "stateMachineArn", fast);
+        json_obj_set(&e.a, req, "name", json_new_strz(&e.a, "s1"));
+        json_t *r = call(&e, "StartSyncExecution", req);
+        const char *arn = json_obj_get_str(r, "executionArn");
+        CHECK(arn && strncmp(arn, want, strlen(want)) == 0 &&
+              strlen(arn) == strlen(want) + 36);
+        CHECK_EQ_STR(json_obj_get_str(r, "stateMachineArn"),
+                     "arn:aws:states:eu-west-1:111122223333:stateMachine:Fast");
+    }
+    {
+        /* sfn_run: the default role, $$ ids and TaskScheduled's region. */
+        sfn_run_result_t r;
+        json_t *def = J(&e.a,
+            "{\"StartAt\":\"Ctx\",\"States\":{\"Ctx\":{\"Type\":\"Pass\",\"Parameters\":{"
+            "\"role.$\":\"$$.Execution.RoleArn\",\"id.$\":\"$$.Execution.Id\","
+            "\"sm.$\":\"$$.StateMachine.Id\"},\"ResultPath\":\"$.ctx\",\"Next\":\"Put\"},"
+            "\"Put\":{\"Type\":\"Task\",\"Resource\":\"arn:aws:states:::dynamodb:putItem\","
+            "\"Parameters\":{\"TableName\":\"NoSuchTable\",\"Item\":{\"pk\":{\"S\":\"k\"}}},"
+            "\"Catch\":[{\"ErrorEquals\":[\"States.ALL\"],\"ResultPath\":\"$.err\","
+            "\"Next\":\"Done\"}],\"End\":true},\"Done\":{\"Type\":\"Succeed\"}}}");
+        CHECK_EQ_INT(sfn_run(e.sf, def, NULL, "n1", &e.a, &r, &e.err), 0);
+        CHECK_EQ_STR(r.status, "SUCCEEDED");
+        CHECK_EQ_STR(r.execution_arn, "arn:aws:states:eu-west-1:111122223333:execution:stepwise:n1");
+        CHECK_EQ_STR(r.state_machine_arn, "arn:aws:states:eu-west-1:111122223333:stateMachine:stepwise");
+        CHECK(json_is(&e.a, json_obj_get(r.output, "ctx"),
+                      "{\"role\":\"arn:aws:iam::111122223333:role/StepFunctionsRole\","
+                      "\"id\":\"arn:aws:states:eu-west-1:111122223333:execution:stepwise:n1\","
+                      "\"sm\":\"arn:aws:states:eu-west-1:111122223333:stateMachine:stepwise\"}"));
+        const json_t *sched = NULL;
+        for (size_t i = 0; r.history && i < r.history->len; i++)
+            if (strcmp(ev_type(r.history, i), "TaskScheduled") == 0)
+                sched = json_obj_get(json_arr_at(r.history, i), "taskScheduledEventDetails");
+        CHECK_EQ_STR(json_obj_get_str(sched, "region"), "eu-west-1");
+    }
+
+    /* Refused values change nothing. */
+    CHECK_EQ_INT(sfn_set_location(e.sf, "eu-west-1", "12", &e.err), -1);
+    CHECK_EQ_STR(e.err.type, "ValidationException");
+    CHECK_EQ_STR(e.err.msg, "Invalid account '12': expected exactly 12 digits");
+    CHECK_EQ_INT(sfn_set_location(e.sf, "eu west 1", "111122223333", &e.err), -1);
+    CHECK_EQ_STR(e.err.msg, "Invalid region 'eu west 1': expected lowercase letters, digits "
+                            "and dashes, such as eu-west-1");
+    CHECK_EQ_STR(create(&e, "Y", NULL, PASS_DEF),
+                 "arn:aws:states:eu-west-1:111122223333:stateMachine:Y");
+    env_close(&e);
+}
