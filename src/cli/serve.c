@@ -36,6 +36,9 @@ static void serve_usage(FILE *f) {
           "  --data DIR          data directory (default $XDG_DATA_HOME/stepwise,\n"
           "                      else ~/.local/share/stepwise)\n"
           "  --port 0            picks a free port (the URL printed says which)\n"
+          "  --region, --account named in every table, state machine and execution ARN\n"
+          "                      and, with --credentials, the SigV4 scope (an AWS region\n"
+          "                      name such as eu-west-1; a 12-digit account id)\n"
           "  --credentials FILE  \"ACCESS_KEY_ID SECRET_ACCESS_KEY\" per line, or an AWS\n"
           "                      CLI credentials file: every request must then carry\n"
           "                      a valid SigV4 signature by one of these keys\n",
@@ -126,8 +129,21 @@ int cli_cmd_serve(int argc, char **argv) {
         } else if (strcmp(arg, "--data") == 0) {
             data = val;
         } else if (strcmp(arg, "--region") == 0) {
+            /* It goes into every ARN and the SigV4 scope: refuse what
+             * could not be an AWS region rather than make odd ARNs. */
+            if (!ddb_region_is_valid(val)) {
+                fprintf(stderr, "stepwise serve: --region must be an AWS region name: lowercase "
+                                "letters, digits and dashes, such as eu-west-1; got '%s'\n",
+                        val);
+                return CLI_EXIT_USAGE;
+            }
             region = val;
         } else if (strcmp(arg, "--account") == 0) {
+            if (!ddb_account_is_valid(val)) {
+                fprintf(stderr, "stepwise serve: --account must be an AWS account id of exactly "
+                                "12 digits, such as 123456789012; got '%s'\n", val);
+                return CLI_EXIT_USAGE;
+            }
             account = val;
         } else if (strcmp(arg, "--credentials") == 0) {
             creds_path = val;
@@ -174,6 +190,13 @@ int cli_cmd_serve(int argc, char **argv) {
         goto out;
     }
     engines_open = true;
+    /* Before any request or worker: the engines read these unlocked. */
+    if (ddb_set_location(engines.ddb, region, account, &err) < 0 ||
+        sfn_set_location(engines.sfn, region, account, &err) < 0) {
+        fprintf(stderr, "stepwise serve: %s\n", err.msg);
+        status = CLI_EXIT_USAGE;
+        goto out;
+    }
     /* Standard executions run in the background on one worker per core;
      * RUNNING executions found in the store resume. */
     long n_cpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -199,11 +222,6 @@ int cli_cmd_serve(int argc, char **argv) {
            is_v6 ? "]" : "", bound_port);
     printf("  data: %s  region: %s  account: %s  clock: %s\n", dir, region, account,
            is_virtual ? "virtual" : "real");
-    /* TODO(engines): ddb_open/sfn_open take no region or account yet; their
-     * ARNs use the defaults until they do. Say so rather than surprise. */
-    if (strcmp(region, "us-east-1") != 0 || strcmp(account, "123456789012") != 0)
-        printf("  note: table and state machine ARNs still say us-east-1 and "
-               "123456789012 (the engines do not take --region/--account yet)\n");
     if (creds)
         printf("  authentication: AWS Signature V4 checked against %zu key(s) from %s\n",
                net_creds_count(creds), creds_path);

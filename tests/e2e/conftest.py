@@ -60,8 +60,9 @@ class Server:
 
     def client(self, service="dynamodb", key=ACCESS_KEY, secret=SECRET_KEY, **kw):
         kw.setdefault("config", botocore.config.Config(retries={"max_attempts": 1}))
+        kw.setdefault("region_name", REGION)  # another for a server with --region
         return boto3.client(
-            service, endpoint_url=self.url, region_name=REGION,
+            service, endpoint_url=self.url,
             aws_access_key_id=key, aws_secret_access_key=secret, **kw)
 
     def stop(self):
