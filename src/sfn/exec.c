@@ -848,7 +848,8 @@ static void frame_sleep(exec_t *ex, frame_t *f, int64_t delay_ms) {
     sw_error_t err;
     if (memo_applies(ex, f) && store_txn_begin(ex->sf->store, true, &txn, &err) == 0) {
         json_t *memo = memo_get(ex, txn, f, 'S');
-        if (memo && json_num_i64(json_obj_get(memo, "wakeMs"), &wake_ms)) {
+        if ((memo && json_num_i64(json_obj_get(memo, "wakeMs"), &wake_ms)) ||
+            !record_is_ours(ex, txn)) {   /* stopped: the run halts at its next write */
             store_txn_abort(txn);
         } else {
             json_t *m = json_new_obj(ex->a);
@@ -2139,6 +2140,8 @@ int sfn__exec_stop(sfn_t *sf, arena_t *a, const char *arn, const char *error,
         goto out_abort_txn;
     json_obj_del(rec, "timerMs", 7);
     json_obj_del(rec, "resume", 6);
+    if (memo_drop_all(txn, a, arn, err) < 0)
+        goto out_abort_txn;
     json_obj_set(a, rec, "status", json_new_strz(a, "ABORTED"));
     json_obj_set(a, rec, "stopMs", json_new_num_i64(a, now));
     if (error)
