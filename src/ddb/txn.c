@@ -9,11 +9,19 @@
  * running them in order sees the same state as checking every condition
  * before any write. Every action runs even after one failed, so that
  * CancellationReasons has one entry per action, in request order, as AWS
- * sends it. ClientRequestToken is accepted and checked but not remembered
- * (no idempotency window yet). */
+ * sends it.
+ *
+ * ClientRequestToken makes TransactWriteItems idempotent for 10 minutes
+ * after the first success that used it, as DynamoDB documents: STORE_META
+ * "ddb:txtok/" TOKEN -> the time (ms, u64 BE) and the request it came with
+ * (less the token and the members that only shape the response), written
+ * in the transaction's own store transaction. The same request again is a
+ * success that writes nothing; another request with the token is
+ * IdempotentParameterMismatchException. */
 #include <stdio.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "ddb/ddb_int.h"
 #include "ddb/expr.h"
 
@@ -214,6 +222,66 @@ static bool is_runtime_error(const sw_error_t *e) {
     return false;
 }
 
+#define TOKEN_PREFIX "ddb:txtok/"
+#define TOKEN_WINDOW_MS (10 * 60 * 1000)
+
+/* What the idempotency check compares of a request. */
+static json_t *token_request(arena_t *a, const json_t *req) {
+    json_t *r = json_new_obj(a);
+    for (size_t i = 0; i < req->len; i++) {
+        const json_member_t *m = &req->u.members[i];
+        if (strcmp(m->key, "ClientRequestToken") && strcmp(m->key, "ReturnConsumedCapacity") &&
+            strcmp(m->key, "ReturnItemCollectionMetrics"))
+            json_obj_setn(a, r, m->key, m->key_len, m->val);
+    }
+    return r;
+}
+
+static size_t token_key(const char *token, char *key, size_t cap) {
+    int n = snprintf(key, cap, TOKEN_PREFIX "%s", token);
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+/* 1 when `token` was used within the window by this same request (a
+ * replay), 0 when it is free, -1 (IdempotentParameterMismatchException)
+ * when another request used it. */
+static int token_check(store_txn_t *txn, arena_t *a, const char *token, const json_t *req,
+                       int64_t now_ms, sw_error_t *err) {
+    char key[128];
+    size_t klen = token_key(token, key, sizeof key), v_len;
+    const void *v;
+    const unsigned char *b;
+    int64_t at_ms = 0;
+    json_t *old;
+    sw_error_t perr;
+    if (!klen || !store_get(txn, STORE_META, key, klen, &v, &v_len) || v_len < 8)
+        return 0;
+    b = v;
+    for (int i = 0; i < 8; i++)
+        at_ms = (int64_t)(((uint64_t)at_ms << 8) | b[i]);
+    if (now_ms - at_ms >= TOKEN_WINDOW_MS)
+        return 0;
+    old = json_parse(a, (const char *)b + 8, v_len - 8, &perr);
+    if (old && json_equal(old, token_request(a, req)))
+        return 1;
+    return sw_error_set(err, "IdempotentParameterMismatchException",
+                        "The request uses the same client request token as a previous, but "
+                        "non-identical request.");
+}
+
+static int token_put(store_txn_t *txn, arena_t *a, const char *token, const json_t *req,
+                     int64_t now_ms, sw_error_t *err) {
+    char key[128];
+    size_t klen = token_key(token, key, sizeof key);
+    char *text = json_to_str(a, token_request(a, req));
+    size_t len = strlen(text);
+    unsigned char *val = arena_alloc(a, 8 + len);
+    for (int i = 0; i < 8; i++)
+        val[i] = (unsigned char)((uint64_t)now_ms >> (56 - 8 * i));
+    memcpy(val + 8, text, len);
+    return klen ? store_put(txn, STORE_META, key, klen, val, 8 + len, err) : 0;
+}
+
 int ddb__op_transact_write_items(ddb_t *db, store_txn_t *txn, const json_t *req, arena_t *a,
                                  json_t **resp, sw_error_t *err) {
     txn_act_t *acts;
@@ -222,9 +290,24 @@ int ddb__op_transact_write_items(ddb_t *db, store_txn_t *txn, const json_t *req,
     bool is_cancelled = false;
     char codes[SW_ERROR_MSG_MAX];
     size_t c_len = 0;
+    const char *token;
+    sw_clock_t clock;
+    int64_t now_ms;
 
     if (read_actions(txn, a, req, false, &acts, &n, err) != 0)
         return -1;
+    clock_init(&clock, false);
+    now_ms = clock_now_ms(&clock);
+    token = json_obj_get_str(req, "ClientRequestToken");
+    if (token) {
+        int rc = token_check(txn, a, token, req, now_ms, err);
+        if (rc < 0)
+            return -1;
+        if (rc == 1) {   /* the same request again: done already */
+            *resp = json_new_obj(a);
+            return 0;
+        }
+    }
     reasons = json_new_arr(a);
     for (size_t i = 0; i < n; i++) {
         txn_act_t *x = &acts[i];
@@ -280,6 +363,8 @@ int ddb__op_transact_write_items(ddb_t *db, store_txn_t *txn, const json_t *req,
                             "Transaction cancelled, please refer cancellation reasons for "
                             "specific reasons [%s]", codes);
     }
+    if (token && token_put(txn, a, token, req, now_ms, err) != 0)
+        return -1;
     *resp = json_new_obj(a);
     return 0;
 }
