@@ -182,7 +182,7 @@ bool ddb_account_is_valid(const char *account) {
     return true;
 }
 
-int ddb_set_location(ddb_t *db, const char *region, const char *account, sw_error_t *err) {
+int ddb_location_check(const char *region, const char *account, sw_error_t *err) {
     if (!ddb_region_is_valid(region))
         return sw_error_set(err, "ValidationException",
                             "Invalid region '%.64s': expected lowercase letters, digits and "
@@ -190,6 +190,12 @@ int ddb_set_location(ddb_t *db, const char *region, const char *account, sw_erro
     if (!ddb_account_is_valid(account))
         return sw_error_set(err, "ValidationException",
                             "Invalid account '%.64s': expected exactly 12 digits", account);
+    return 0;
+}
+
+int ddb_set_location(ddb_t *db, const char *region, const char *account, sw_error_t *err) {
+    if (ddb_location_check(region, account, err) < 0)
+        return -1;
     snprintf(db->region, sizeof db->region, "%s", region);
     snprintf(db->account, sizeof db->account, "%s", account);
     snprintf(db->table_arn_prefix, sizeof db->table_arn_prefix, "arn:aws:dynamodb:%s:%s:table/",

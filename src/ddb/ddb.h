@@ -36,6 +36,9 @@ void ddb_close(ddb_t *db);
 bool ddb_region_is_valid(const char *region);
 /* True if `account` is an AWS account id: exactly DDB_ACCOUNT_LEN digits. */
 bool ddb_account_is_valid(const char *account);
+/* Both checks, failing with ValidationException naming the one that did
+ * not pass (the error the set_location calls of both engines give). */
+int ddb_location_check(const char *region, const char *account, sw_error_t *err);
 
 /* Makes `db` name `region` and `account` in its ARNs
  * (arn:aws:dynamodb:<region>:<account>:table/<name>) from now on: the

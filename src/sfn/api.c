@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "base/hash.h"
 #include "sfn/sfn_int.h"
 
 /* ---- Error catalogue -------------------------------------------------- */
@@ -353,15 +354,9 @@ static int op_describe_machine_for_exec(sfn_t *sf, arena_t *a, const json_t *req
     return 0;
 }
 
-/* A pagination token: the decimal offset of the next entry. */
-/* FNV-1a over `len` bytes, seeded so that tokens are ours. */
+/* Seeded ("stepwis"), so that a token is ours, not any hash of POS. */
 static uint64_t page_check(const char *s, size_t len) {
-    uint64_t h = 0x73746570776973ull;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
+    return sw_fnv1a(s, len, 0x73746570776973ull);
 }
 
 json_t *sfn__page_token(arena_t *a, const char *pos, size_t len) {

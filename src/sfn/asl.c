@@ -7,6 +7,7 @@
  * anything, read the clock or touch the store. */
 #include <stdarg.h>
 #include <string.h>
+#include "base/hash.h"
 #include "sfn/sfn_int.h"
 
 #define ASL_MAX_DIAGS 64
@@ -27,14 +28,9 @@ typedef struct asl {
     int n_diags;
 } asl_t;
 
-/* FNV-1a: state names are short, and only the index's spread matters. */
+/* State names are short, and only the index's spread matters. */
 static uint64_t name_hash(const char *s, size_t len) {
-    uint64_t h = 14695981039346656037ull;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
+    return sw_fnv1a(s, len, SW_FNV1A_BASIS);
 }
 
 static void diag(asl_t *c, const char *code, const char *loc, const char *fmt, ...)

@@ -109,13 +109,8 @@ int sfn_open(store_t *store, ddb_t *db, sw_clock_t *clock, sfn_t **out, sw_error
 int sfn_set_location(sfn_t *sf, const char *region, const char *account, sw_error_t *err) {
     /* One rule for both engines: a server's tables and state machines live
      * in the same region and account. */
-    if (!ddb_region_is_valid(region))
-        return sw_error_set(err, "ValidationException",
-                            "Invalid region '%.64s': expected lowercase letters, digits and "
-                            "dashes, such as eu-west-1", region);
-    if (!ddb_account_is_valid(account))
-        return sw_error_set(err, "ValidationException",
-                            "Invalid account '%.64s': expected exactly 12 digits", account);
+    if (ddb_location_check(region, account, err) < 0)
+        return -1;
     snprintf(sf->region, sizeof sf->region, "%s", region);
     snprintf(sf->account, sizeof sf->account, "%s", account);
     snprintf(sf->arn_prefix, sizeof sf->arn_prefix, "arn:aws:states:%s:%s:", region, account);

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
+#include "base/hash.h"
 #include "sfn/sfn_int.h"
 
 typedef struct sched_item {
@@ -50,10 +51,7 @@ struct sfn_sched {
 static const char SET_TOMBSTONE[] = "";
 
 static uint64_t hash_arn(const char *s, size_t len) {
-    uint64_t h = 1469598103934665603ull;  /* FNV-1a */
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h;
+    return sw_fnv1a(s, len, SW_FNV1A_BASIS);
 }
 
 static bool set_has(const arn_set_t *t, const char *arn, size_t len) {
