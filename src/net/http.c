@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +42,8 @@
 #define NET_CONN_TIMEOUT_S 120          /* idle keep-alive connections */
 #define NET_CONN_MEMORY_BYTES (64 * 1024) /* headers must fit in this */
 #define NET_MAX_HEADERS 256
+#define NET_MAX_FDS 65536               /* descriptors asked for at most */
+#define NET_FD_RESERVE 256              /* kept for everything but clients */
 
 typedef struct req_state req_state_t;
 
@@ -423,6 +426,23 @@ int net_server_start(const net_t *net, const char *host, int port, net_server_t 
     atomic_init(&srv->is_draining, false);
     pool_init(&srv->commits, srv, NET_MAX_COMMIT_WAITERS);
     pool_init(&srv->longs, srv, NET_MAX_BLOCKING);
+    /* libmicrohttpd admits FD_SETSIZE - 4 (1020) connections unless told
+     * otherwise, even with epoll: a thousand idle or half-sent ones would
+     * lock everyone else out. Take as many descriptors as the hard limit
+     * allows and admit all but a reserve (LMDB, helpers, the log). */
+    struct rlimit nofile;
+    unsigned int max_conns = 1020;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+        if (nofile.rlim_cur < nofile.rlim_max && nofile.rlim_cur < NET_MAX_FDS) {
+            nofile.rlim_cur = nofile.rlim_max < NET_MAX_FDS ? nofile.rlim_max : NET_MAX_FDS;
+            setrlimit(RLIMIT_NOFILE, &nofile);
+            getrlimit(RLIMIT_NOFILE, &nofile);
+        }
+        if (nofile.rlim_cur > 1024 + NET_FD_RESERVE)
+            max_conns = (unsigned int)((nofile.rlim_cur < NET_MAX_FDS ? nofile.rlim_cur
+                                                                       : NET_MAX_FDS) -
+                                       NET_FD_RESERVE);
+    }
     long n_cpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned int n_threads = n_cpu > 0 ? (unsigned int)n_cpu : 1;
     unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
@@ -435,6 +455,7 @@ int net_server_start(const net_t *net, const char *host, int port, net_server_t 
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)NET_CONN_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_LIMIT, max_conns,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)NET_CONN_MEMORY_BYTES,
         MHD_OPTION_END);
     freeaddrinfo(ai);

@@ -6,6 +6,8 @@ import json
 import socket
 import zlib
 
+import pytest
+
 AUTH = ("AWS4-HMAC-SHA256 Credential=AKIDSTEPWISETEST/20250101/us-east-1/dynamodb/"
         "aws4_request, SignedHeaders=host;x-amz-date, Signature=" + "0" * 64)
 
@@ -229,3 +231,27 @@ def test_garbage_does_not_hurt(server):
     s.close()   # half a request, then gone
     r, data = request(server, "GET", "/")
     assert r.status == 200
+
+
+def test_many_half_sent_requests_lock_nobody_out(start_server):
+    # libmicrohttpd admits 1020 connections unless told otherwise: 1500
+    # clients that send half a request and wait must not keep a whole one
+    # from being answered.
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 2048:
+        pytest.skip("needs 2048 file descriptors, the hard limit is %d" % hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 2048), hard))
+    s = start_server()
+    held = []
+    try:
+        for _ in range(1500):
+            c = socket.create_connection((s.host, s.port), timeout=10)
+            c.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n")
+            held.append(c)
+        r, data = request(s, "GET", "/")
+        assert r.status == 200 and data == b"healthy: dynamodb.us-east-1.amazonaws.com "
+    finally:
+        for c in held:
+            c.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
