@@ -1,7 +1,7 @@
 /* ddb.c - the DynamoDB engine's door: the op table, ddb_call / ddb_call_txn
- * (reads on their own read transaction; writes through the group-commit
- * writer, writer.c, each in its own nested transaction; a failed request
- * changes nothing),
+ * (reads on their own read transaction; writes through the store's
+ * group-commit writer, store_write, each in its own nested transaction; a
+ * failed request changes nothing),
  * the error catalogue, and small request-parsing helpers shared by the
  * op files. Never includes anything from sfn/ or net/. */
 #include <stdarg.h>
@@ -150,7 +150,6 @@ int ddb_open(store_t *store, ddb_t **out, sw_error_t *err) {
     if (!db)
         SW_BUG("out of memory");
     db->store = store;
-    db->writer = ddb__writer_new(db);
     if (ddb_set_location(db, DDB_DEFAULT_REGION, DDB_DEFAULT_ACCOUNT, err) < 0)
         SW_BUG("default location rejected");
     *out = db;
@@ -206,7 +205,6 @@ int ddb_set_location(ddb_t *db, const char *region, const char *account, sw_erro
 void ddb_close(ddb_t *db) {
     if (!db)
         return;
-    ddb__writer_free(db->writer);
     free(db);
 }
 
@@ -222,6 +220,32 @@ static int run_op(ddb_t *db, int i, store_txn_t *txn, const json_t *req, arena_t
     return ddb_ops[i].fn(db, txn, req, a, resp, err);
 }
 
+/* One write request as the store's writer runs it: its own (nested)
+ * write transaction, committed into the batch, or aborted on failure. */
+typedef struct write_req {
+    ddb_t *db;
+    int op;
+    const json_t *req;
+    arena_t *a;
+    json_t **resp;
+} write_req_t;
+
+static int run_write(void *ctx, sw_error_t *err) {
+    write_req_t *w = ctx;
+    store_txn_t *txn;
+    if (store_txn_begin(w->db->store, true, &txn, err) != 0)
+        return -1;
+    if (run_op(w->db, w->op, txn, w->req, w->a, w->resp, err) != 0) {
+        store_txn_abort(txn);
+        return -1;
+    }
+    if (store_txn_commit(txn, err) != 0) {
+        *w->resp = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 int ddb_call(ddb_t *db, const char *op, const json_t *req, arena_t *a,
              json_t **resp, sw_error_t *err) {
     int i = op_find(op);
@@ -231,10 +255,15 @@ int ddb_call(ddb_t *db, const char *op, const json_t *req, arena_t *a,
     if (i < 0)
         return sw_error_set(err, "UnknownOperationException", "%s", "");
     req = req_or_empty(req, a);
-    /* Writes (table ops included) are committed in groups by the writer
-     * thread: one fsync for every request queued meanwhile. */
-    if (ddb_ops[i].is_write)
-        return ddb__writer_call(db->writer, ddb_ops[i].name, req, a, resp, err);
+    /* Writes (table ops included) are committed in groups by the store's
+     * writer thread: one fsync for every request queued meanwhile. */
+    if (ddb_ops[i].is_write) {
+        write_req_t w = {db, i, req, a, resp};
+        int rc = store_write(db->store, run_write, &w, err);
+        if (rc != 0 && (!err->type || !strcmp(err->type, "InternalServerError")))
+            *resp = NULL;   /* the batch did not commit: no extras to send */
+        return rc;
+    }
     /* Reads run here, on a read transaction that never blocks. */
     if (store_txn_begin(db->store, false, &txn, err) != 0)
         return -1;

@@ -15,9 +15,8 @@
 
 typedef struct ddb ddb_t;
 
-/* A database over an open store (borrowed; must outlive the ddb). ddb_close
- * waits for the writes queued and stops the writer thread; no ddb_call may
- * be running or start once it has begun. */
+/* A database over an open store (borrowed; must outlive the ddb). No
+ * ddb_call may be running or start once ddb_close has begun. */
 int ddb_open(store_t *store, ddb_t **out, sw_error_t *err);
 void ddb_close(ddb_t *db);
 
@@ -51,12 +50,13 @@ int ddb_location_check(const char *region, const char *account, sw_error_t *err)
 int ddb_set_location(ddb_t *db, const char *region, const char *account, sw_error_t *err);
 
 /* Runs `op` in its own transaction. Reads run on the calling thread in a
- * read transaction. Writes are handed to the database's writer thread,
- * which commits every write queued meanwhile in one store transaction (group
- * commit, one fsync), each in its own nested transaction; ddb_call returns
- * once that commit is done, never before (if it fails: InternalServerError
- * and nothing of the request is applied). Thread-safe. A thread that holds a
- * store write transaction must not call it for a write (use ddb_call_txn).
+ * read transaction. Writes are handed to the store's writer thread
+ * (store_write), which commits every write queued meanwhile in one store
+ * transaction (group commit, one fsync), each in its own nested
+ * transaction; ddb_call returns once that commit is done, never before (if
+ * it fails: InternalServerError and nothing of the request is applied).
+ * Thread-safe. A thread that holds a top-level store write transaction must
+ * not call it for a write (use ddb_call_txn).
  * Unknown ops: "UnknownOperationException".
  * On failure *resp is NULL or an object of extra members that belong in the
  * error body next to "__type" and "message" (AWS sends e.g. "Item" with

@@ -64,40 +64,13 @@
 
 /* ------------------------------------------------------------ the handle */
 
-typedef struct ddb_writer ddb_writer_t;
-
 struct ddb {
     store_t *store;
-    ddb_writer_t *writer;   /* group commit of ddb_call's writes (writer.c) */
     /* ddb_set_location's; read without a lock, so set before any ddb_call. */
     char region[DDB_REGION_MAX_LEN + 1];
     char account[DDB_ACCOUNT_LEN + 1];
     char table_arn_prefix[64 + DDB_REGION_MAX_LEN];  /* "arn:aws:dynamodb:R:A:table/" */
 };
-
-/* ------------------------------------------------------------ the writer
- * writer.c. Group commit: ddb_call queues each write operation for one
- * writer thread, which runs everything queued in one store write
- * transaction (each request in its own nested transaction, through
- * ddb_call_txn), commits it once (one fsync) and only then wakes the
- * callers. Thread-safe; the thread starts with the first write. */
-ddb_writer_t *ddb__writer_new(ddb_t *db);
-/* Serves what is queued, stops the thread, frees `w` (NULL is fine). No
- * ddb__writer_call may start once this has begun. */
-void ddb__writer_free(ddb_writer_t *w);
-/* Runs write op `op` (known to the op table) as ddb_call documents it and
- * returns once its batch is committed (or failed: then InternalServerError,
- * nothing of it applied). `req`, `a` and the OUT parameters are used by the
- * writer thread while the caller waits. */
-int ddb__writer_call(ddb_writer_t *w, const char *op, const json_t *req, arena_t *a,
-                     json_t **resp, sw_error_t *err);
-/* Test hooks. hold(true) waits for the running batch to end and leaves the
- * queue alone until hold(false), so a test can make one batch of several
- * threads' requests. stats: requests waiting in the queue now, parent
- * transactions committed and requests run so far. */
-void ddb__writer_hold(ddb_t *db, bool is_held);
-void ddb__writer_stats(ddb_t *db, size_t *n_queued, uint64_t *n_batches,
-                       uint64_t *n_requests);
 
 /* ------------------------------------------------------------ AttributeValue
  * av.c. An AttributeValue is a JSON object with exactly one type member:

@@ -12,6 +12,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "store/store_int.h"
+
+_Thread_local store_txn_t *store__batch;
+
 /* The map is address space reserved, not disk used: the file grows with the
  * data. 64 GiB unless STEPWISE_MAP_MB says otherwise: one legal execution
  * (25,000 history events of up to 256 KiB) can hold gigabytes, so the
@@ -26,11 +30,6 @@ static const char *const dbi_names[STORE_N_DBI] = {
     [STORE_TIMERS] = "timers",
     [STORE_TOKENS] = "tokens",
     [STORE_META] = "meta",
-};
-
-struct store {
-    MDB_env *env;
-    MDB_dbi dbi[STORE_N_DBI];
 };
 
 struct store_txn {
@@ -97,6 +96,7 @@ int store_open(const char *dir, store_t **out, sw_error_t *err) {
         lmdb_error(err, "mdb_txn_commit", rc);
         goto out_close_env;
     }
+    s->writer = store__writer_new(s);
     *out = s;
     return 0;
 
@@ -109,6 +109,7 @@ out_close_env:
 void store_close(store_t *s) {
     if (!s)
         return;
+    store__writer_free(s->writer);
     mdb_env_close(s->env);
     free(s);
 }
@@ -134,12 +135,19 @@ static int txn_begin(store_t *s, MDB_txn *parent, bool is_write, store_txn_t **o
 }
 
 int store_txn_begin(store_t *s, bool is_write, store_txn_t **out, sw_error_t *err) {
+    /* Inside a store_write request: a part of the batch (store_int.h). */
+    if (is_write && store__batch && store__batch->s == s)
+        return txn_begin(s, store__batch->txn, true, out, err);
     return txn_begin(s, NULL, is_write, out, err);
 }
 
 int store_txn_begin_nested(store_txn_t *parent, store_txn_t **out, sw_error_t *err) {
     SW_ASSERT(parent->is_write);
     return txn_begin(parent->s, parent->txn, true, out, err);
+}
+
+bool store__txn_is_of(const store_txn_t *t, const store_t *s) {
+    return t->s == s;
 }
 
 bool store_txn_is_write(const store_txn_t *t) {

@@ -65,6 +65,34 @@ bool store_cursor_next(store_cursor_t *c, const void **k, size_t *k_len,
                        const void **v, size_t *v_len);
 void store_cursor_close(store_cursor_t *c);
 
+/* Group commit (store_int.h has the design). Runs fn(ctx, err) on the
+ * store's writer thread, in one store transaction with every other request
+ * queued meanwhile: the write transactions fn begins are nested in it. Returns
+ * fn's result once the batch has committed durably, never before; if the
+ * commit fails, -1 with InternalServerError (nothing of the batch applied,
+ * whatever fn returned). A request that meets InternalServerError while
+ * sharing its batch with earlier ones (the batch grew too large for LMDB)
+ * runs again first in a fresh batch. Thread-safe. Called from inside a
+ * request (fn calling store_write), runs fn at once in the same batch. fn
+ * must not wait for another thread's store_write, nor begin a top-level
+ * write transaction of another store. */
+typedef int (*store_write_fn)(void *ctx, sw_error_t *err);
+int store_write(store_t *s, store_write_fn fn, void *ctx, sw_error_t *err);
+
+/* Runs fn(ctx) once what the calling thread wrote is durable and visible:
+ * inside a store_write request, after its batch commits (on the writer
+ * thread; fn must be quick and must not call store_write); elsewhere, at
+ * once. For telling other threads to look at what was written. */
+void store_after_commit(store_t *s, void (*fn)(void *ctx), void *ctx);
+
+/* Test hooks. hold(true) waits for the running batch to end and leaves the
+ * queue alone until hold(false), so that a test can gather one batch from
+ * several threads. stats: requests waiting now, batches committed and
+ * requests run so far. */
+void store_writer_hold(store_t *s, bool is_held);
+void store_writer_stats(store_t *s, size_t *n_queued, uint64_t *n_batches,
+                        uint64_t *n_requests);
+
 /* Largest key LMDB accepts. */
 #define STORE_MAX_KEY 511
 

@@ -1,8 +1,8 @@
-/* test_writer.c - group commit (writer.c) through ddb_call from several
+/* test_writer.c - group commit (store/writer.c, through ddb_call) from several
  * threads: every acknowledged PutItem is there afterwards, conditional
  * writes racing on one key have exactly one winner, and a request that
  * fails inside a batch changes nothing while the rest of its batch commits.
- * The writer's test hook (ddb__writer_hold) makes one batch of several
+ * The writer's test hook (store_writer_hold) makes one batch of several
  * threads' requests deterministically. Threads only record results; the
  * checks run on the main thread (test_fail is not thread-safe). */
 #include <pthread.h>
@@ -42,11 +42,11 @@ static void sleep_ms(long ms) {
 }
 
 /* Waits until `n` requests sit in the held writer's queue. */
-static void wait_queued(ddb_t *db, size_t n) {
+static void wait_queued(store_t *store, size_t n) {
     for (int tries = 0; tries < 10000; tries++) {
         size_t q;
         uint64_t b, r;
-        ddb__writer_stats(db, &q, &b, &r);
+        store_writer_stats(store, &q, &b, &r);
         if (q >= n)
             return;
         sleep_ms(1);
@@ -123,7 +123,7 @@ TEST(ddb_writer_concurrent_puts_all_present) {
     }
     FX_OK(&f, "Scan", "{\"TableName\":\"tw1\",\"Select\":\"COUNT\"}");
     CHECK_EQ_STR(fx_at(&f, "Count"), arena_sprintf(&f.a, "%d", N_THREADS * PUTS_PER_THREAD));
-    ddb__writer_stats(f.db, &q, &n_batches, &n_requests);
+    store_writer_stats(f.store, &q, &n_batches, &n_requests);
     CHECK_EQ_INT(q, 0);
     CHECK_EQ_INT(n_requests, N_THREADS * PUTS_PER_THREAD + 1);   /* + CreateTable */
     CHECK(n_batches >= 1 && n_batches <= n_requests);
@@ -172,8 +172,8 @@ static void race_round(ddb_fixture_t *f, const char *key, bool is_held) {
         CHECK(pthread_create(&th[t], NULL, race_main, &jobs[t]) == 0);
     }
     if (is_held) {
-        wait_queued(f->db, N_THREADS);
-        ddb__writer_hold(f->db, false);
+        wait_queued(f->store, N_THREADS);
+        store_writer_hold(f->store, false);
     }
     for (int t = 0; t < N_THREADS; t++)
         pthread_join(th[t], NULL);
@@ -210,10 +210,10 @@ TEST(ddb_writer_conditional_race_one_winner) {
     for (int round = 0; round < 20; round++)
         race_round(&f, arena_sprintf(&f.a, "free-%d", round), false);
     /* Held: all N requests in one batch, one parent transaction. */
-    ddb__writer_stats(f.db, &q, &b0, &r0);
-    ddb__writer_hold(f.db, true);
+    store_writer_stats(f.store, &q, &b0, &r0);
+    store_writer_hold(f.store, true);
     race_round(&f, "held", true);
-    ddb__writer_stats(f.db, &q, &b1, &r1);
+    store_writer_stats(f.store, &q, &b1, &r1);
     CHECK_EQ_INT(b1 - b0, 1);
     CHECK_EQ_INT(r1 - r0, N_THREADS);
     fx_close(&f);
@@ -283,17 +283,17 @@ TEST(ddb_writer_failed_request_in_batch_changes_nothing) {
     fx_open(&f);
     FX_OK(&f, "CreateTable", CREATE_PK("tw3"));
     FX_OK(&f, "PutItem", "{\"TableName\":\"tw3\",\"Item\":{\"pk\":{\"S\":\"keep\"}}}");
-    ddb__writer_stats(f.db, &q, &b0, &r0);
-    ddb__writer_hold(f.db, true);
+    store_writer_stats(f.store, &q, &b0, &r0);
+    store_writer_hold(f.store, true);
     for (size_t k = 0; k < n_jobs; k++) {
         jobs[k].db = f.db;
         CHECK(pthread_create(&th[k], NULL, one_main, &jobs[k]) == 0);
     }
-    wait_queued(f.db, n_jobs);
-    ddb__writer_hold(f.db, false);
+    wait_queued(f.store, n_jobs);
+    store_writer_hold(f.store, false);
     for (size_t k = 0; k < n_jobs; k++)
         pthread_join(th[k], NULL);
-    ddb__writer_stats(f.db, &q, &b1, &r1);
+    store_writer_stats(f.store, &q, &b1, &r1);
     CHECK_EQ_INT(b1 - b0, 1);   /* one parent transaction, one commit */
     CHECK_EQ_INT(r1 - r0, n_jobs);
 
@@ -338,12 +338,12 @@ TEST(ddb_writer_call_txn_bypasses_writer) {
 
     fx_open(&f);
     FX_OK(&f, "CreateTable", CREATE_PK("tw4"));
-    ddb__writer_stats(f.db, &q, &b0, &r0);
+    store_writer_stats(f.store, &q, &b0, &r0);
     CHECK(store_txn_begin(f.store, true, &txn, &err) == 0);
     json_t *req = json_parse(&f.a, body, strlen(body), &err);
     CHECK(ddb_call_txn(f.db, txn, "PutItem", req, &f.a, &resp, &err) == 0);
     CHECK(store_txn_commit(txn, &err) == 0);
-    ddb__writer_stats(f.db, &q, &b1, &r1);
+    store_writer_stats(f.store, &q, &b1, &r1);
     CHECK_EQ_INT(r1 - r0, 0);
     FX_OK(&f, "GetItem", "{\"TableName\":\"tw4\",\"Key\":{\"pk\":{\"S\":\"x\"}}}");
     CHECK_EQ_STR(fx_resp(&f), "{\"Item\":{\"pk\":{\"S\":\"x\"}}}");

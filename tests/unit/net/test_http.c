@@ -1,6 +1,6 @@
 /* test_http.c - the HTTP server (http.c) over a real socket: DynamoDB
  * writes wait for their group commit side by side, not one per worker
- * thread. With the writer held (ddb__writer_hold), more concurrent PutItems
+ * thread. With the writer held (store_writer_hold), more concurrent PutItems
  * than the server has worker threads must all reach the writer's queue at
  * once, then commit in one batch and each get 200. Were a write to hold its
  * worker thread while it waits, at most one per core could queue. */
@@ -11,7 +11,6 @@
 #include <time.h>
 
 #include "../ddb/ddb_test.h"
-#include "ddb/ddb_int.h"
 #include "net/net.h"
 
 #define N_WRITERS 12
@@ -75,8 +74,8 @@ TEST(net_http_writes_wait_for_group_commit_side_by_side) {
         fx_close(&f);
         return;
     }
-    ddb__writer_hold(f.db, true);
-    ddb__writer_stats(f.db, &n_queued, &n_batches0, &n_requests);
+    store_writer_hold(f.store, true);
+    store_writer_stats(f.store, &n_queued, &n_batches0, &n_requests);
     for (int i = 0; i < N_WRITERS; i++) {
         clients[i] = (put_client_t){.port = port, .id = i};
         pthread_create(&threads[i], NULL, put_client_main, &clients[i]);
@@ -84,15 +83,15 @@ TEST(net_http_writes_wait_for_group_commit_side_by_side) {
     for (int tries = 0; tries < 5000 && n_queued < N_WRITERS; tries++) {
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
-        ddb__writer_stats(f.db, &n_queued, &n_batches, &n_requests);
+        store_writer_stats(f.store, &n_queued, &n_batches, &n_requests);
     }
     CHECK_EQ_INT(n_queued, N_WRITERS);
-    ddb__writer_hold(f.db, false);
+    store_writer_hold(f.store, false);
     for (int i = 0; i < N_WRITERS; i++)
         pthread_join(threads[i], NULL);
     for (int i = 0; i < N_WRITERS; i++)
         CHECK_EQ_INT(clients[i].status, 200);
-    ddb__writer_stats(f.db, &n_queued, &n_batches, &n_requests);
+    store_writer_stats(f.store, &n_queued, &n_batches, &n_requests);
     CHECK_EQ_INT(n_batches - n_batches0, 1);
     net_server_stop(srv, 1000);
     FX_OK(&f, "Scan", "{\"TableName\":\"Grouped\",\"Select\":\"COUNT\"}");

@@ -1,41 +1,24 @@
-/* writer.c - group commit: the one thread that commits DynamoDB writes.
+/* writer.c - group commit: the one thread that commits store_write's
+ * requests, many to a transaction (store_int.h has the design).
  *
- * ddb_call hands every write operation here (ddb__writer_call) and waits.
- * The writer thread takes everything queued (up to DDB_WRITER_BATCH_MAX),
- * opens ONE store write transaction, runs each request in its own nested
- * transaction through ddb_call_txn (a failed request aborts only its child,
- * so it still changes nothing), commits the parent once - one fsync for the
- * whole batch - and only then wakes the waiters: nothing is acknowledged
- * before its commit. If that commit fails, every request of the batch gets
- * InternalServerError, whatever it answered before: its answer was judged
- * against writes that never became durable.
- *
- * A request that meets an unexpected store error (InternalServerError: the
- * parent transaction grew too large for LMDB, the map is full, ...) while
- * earlier requests share its parent is not failed on the batch's account:
- * the batch so far is committed and the request runs again first in a
- * fresh transaction, alone with its own writes as before group commit.
- *
- * Requests, their JSON and their arenas belong to the waiting callers; the
- * writer uses them only between taking a request and waking its caller, while
- * the caller is blocked. The thread starts with the first write and stops in
- * ddb__writer_free after draining the queue. Must not call ddb_call (it would
- * wait on itself). */
+ * Requests, their context and their error belong to the waiting callers;
+ * the writer uses them only between taking a request and waking its
+ * caller, while the caller is blocked. After-commit hooks registered by a
+ * request live in the writer (a small array per batch) and run once the
+ * batch committed, before the callers wake. Knows nothing of what the
+ * requests do. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ddb/ddb_int.h"
+#include "store/store_int.h"
 
-/* Requests per parent transaction: bounds a batch's latency and the size of
- * the parent's dirty page list. */
-#define DDB_WRITER_BATCH_MAX 256
+/* Requests per batch: bounds a batch's latency and the parent's dirty pages. */
+#define STORE_WRITER_BATCH_MAX 256
 
 typedef struct wreq {
-    const char *op;
-    const json_t *req;
-    arena_t *a;
-    json_t **resp;
+    store_write_fn fn;
+    void *ctx;
     sw_error_t *err;
     int rc;
     bool is_done;              /* under the writer's mu */
@@ -43,11 +26,16 @@ typedef struct wreq {
     struct wreq *next;
 } wreq_t;
 
-struct ddb_writer {
-    ddb_t *db;
+typedef struct hook {
+    void (*fn)(void *ctx);
+    void *ctx;
+} hook_t;
+
+struct store_writer {
+    store_t *s;
     pthread_mutex_t mu;
     pthread_cond_t cv_work;    /* queue became non-empty, is_stopping, !is_held */
-    pthread_cond_t cv_idle;    /* a batch finished (for ddb__writer_hold) */
+    pthread_cond_t cv_idle;    /* a batch finished (for store_writer_hold) */
     wreq_t *head, *tail;
     size_t n_queued;
     bool is_started;
@@ -55,22 +43,25 @@ struct ddb_writer {
     bool is_held;              /* test hook: leave the queue alone */
     bool is_busy;              /* running a batch */
     pthread_t thread;
-    uint64_t n_batches;        /* committed parent transactions */
+    uint64_t n_batches;        /* committed batches */
     uint64_t n_requests;
+    /* The writer thread's own: hooks of the batch being run. */
+    hook_t *hooks;
+    size_t n_hooks, cap_hooks;
 };
 
-ddb_writer_t *ddb__writer_new(ddb_t *db) {
-    ddb_writer_t *w = calloc(1, sizeof *w);
+store_writer_t *store__writer_new(store_t *s) {
+    store_writer_t *w = calloc(1, sizeof *w);
     if (!w)
         SW_BUG("out of memory");
-    w->db = db;
+    w->s = s;
     if (pthread_mutex_init(&w->mu, NULL) != 0 || pthread_cond_init(&w->cv_work, NULL) != 0 ||
         pthread_cond_init(&w->cv_idle, NULL) != 0)
         SW_BUG("cannot create the writer's mutex");
     return w;
 }
 
-void ddb__writer_free(ddb_writer_t *w) {
+void store__writer_free(store_writer_t *w) {
     bool is_started;
     if (!w)
         return;
@@ -86,6 +77,7 @@ void ddb__writer_free(ddb_writer_t *w) {
     pthread_cond_destroy(&w->cv_idle);
     pthread_cond_destroy(&w->cv_work);
     pthread_mutex_destroy(&w->mu);
+    free(w->hooks);
     free(w);
 }
 
@@ -93,10 +85,18 @@ static bool is_store_error(const sw_error_t *err) {
     return err->type && !strcmp(err->type, "InternalServerError");
 }
 
-/* Runs reqs[0..n) in as few parent transactions as possible; fills each
- * request's rc, *resp and *err. Called without the mutex. Returns the
- * number of parent transactions committed (or tried). */
-static uint64_t run_batch(ddb_writer_t *w, wreq_t **reqs, size_t n) {
+/* Runs the hooks of the batch just committed (or failed: the writes the
+ * hooks would announce did not happen, and looking finds nothing new). */
+static void run_hooks(store_writer_t *w) {
+    for (size_t i = 0; i < w->n_hooks; i++)
+        w->hooks[i].fn(w->hooks[i].ctx);
+    w->n_hooks = 0;
+}
+
+/* Runs reqs[0..n) in as few batches as possible; fills each request's rc
+ * and err. Called without the mutex. Returns the number of batches
+ * committed (or tried). */
+static uint64_t run_batch(store_writer_t *w, wreq_t **reqs, size_t n) {
     size_t i = 0;
     uint64_t n_txns = 0;
     while (i < n) {
@@ -104,35 +104,36 @@ static uint64_t run_batch(ddb_writer_t *w, wreq_t **reqs, size_t n) {
         store_txn_t *parent;
         sw_error_t cerr;
 
-        if (store_txn_begin(w->db->store, true, &parent, &cerr) != 0) {
+        if (store_txn_begin(w->s, true, &parent, &cerr) != 0) {
             for (; i < n; i++) {
-                *reqs[i]->resp = NULL;
                 *reqs[i]->err = cerr;
                 reqs[i]->rc = -1;
             }
             return n_txns;
         }
+        store__batch = parent;
         for (; i < n; i++) {
             wreq_t *r = reqs[i];
-            r->rc = ddb_call_txn(w->db, parent, r->op, r->req, r->a, r->resp, r->err);
+            r->rc = r->fn(r->ctx, r->err);
             if (r->rc != 0 && i > start && is_store_error(r->err))
-                break;   /* maybe the batch's fault: retried first in a fresh parent */
+                break;   /* maybe the batch's fault: run again first in a fresh one */
         }
+        store__batch = NULL;
         if (store_txn_commit(parent, &cerr) != 0) {
             for (size_t j = start; j < i; j++) {
-                *reqs[j]->resp = NULL;
                 *reqs[j]->err = cerr;
                 reqs[j]->rc = -1;
             }
         }
+        run_hooks(w);
         n_txns++;
     }
     return n_txns;
 }
 
 static void *writer_main(void *arg) {
-    ddb_writer_t *w = arg;
-    wreq_t *batch[DDB_WRITER_BATCH_MAX];
+    store_writer_t *w = arg;
+    wreq_t *batch[STORE_WRITER_BATCH_MAX];
 
     pthread_mutex_lock(&w->mu);
     for (;;) {
@@ -141,7 +142,7 @@ static void *writer_main(void *arg) {
             pthread_cond_wait(&w->cv_work, &w->mu);
         if (!w->head)
             break;   /* stopping, queue drained */
-        while (w->head && n < DDB_WRITER_BATCH_MAX) {
+        while (w->head && n < STORE_WRITER_BATCH_MAX) {
             batch[n++] = w->head;
             w->head = w->head->next;
         }
@@ -169,15 +170,15 @@ static void *writer_main(void *arg) {
     return NULL;
 }
 
-int ddb__writer_call(ddb_writer_t *w, const char *op, const json_t *req, arena_t *a,
-                     json_t **resp, sw_error_t *err) {
+int store_write(store_t *s, store_write_fn fn, void *ctx, sw_error_t *err) {
+    store_writer_t *w = s->writer;
     wreq_t r;
 
+    if (store__batch && store__txn_is_of(store__batch, s))
+        return fn(ctx, err);   /* a request's own write: part of its batch */
     memset(&r, 0, sizeof r);
-    r.op = op;
-    r.req = req;
-    r.a = a;
-    r.resp = resp;
+    r.fn = fn;
+    r.ctx = ctx;
     r.err = err;
     if (pthread_cond_init(&r.cv, NULL) != 0)
         SW_BUG("cannot create a condition variable");
@@ -206,8 +207,26 @@ int ddb__writer_call(ddb_writer_t *w, const char *op, const json_t *req, arena_t
     return r.rc;
 }
 
-void ddb__writer_hold(ddb_t *db, bool is_held) {
-    ddb_writer_t *w = db->writer;
+void store_after_commit(store_t *s, void (*fn)(void *ctx), void *ctx) {
+    store_writer_t *w = s->writer;
+    if (!store__batch || !store__txn_is_of(store__batch, s)) {
+        fn(ctx);
+        return;
+    }
+    /* Only the writer thread gets here (store__batch is its own). */
+    if (w->n_hooks == w->cap_hooks) {
+        size_t cap = w->cap_hooks ? w->cap_hooks * 2 : 16;
+        hook_t *h = realloc(w->hooks, cap * sizeof *h);
+        if (!h)
+            SW_BUG("out of memory");
+        w->hooks = h;
+        w->cap_hooks = cap;
+    }
+    w->hooks[w->n_hooks++] = (hook_t){fn, ctx};
+}
+
+void store_writer_hold(store_t *s, bool is_held) {
+    store_writer_t *w = s->writer;
     pthread_mutex_lock(&w->mu);
     w->is_held = is_held;
     if (is_held) {
@@ -219,9 +238,9 @@ void ddb__writer_hold(ddb_t *db, bool is_held) {
     pthread_mutex_unlock(&w->mu);
 }
 
-void ddb__writer_stats(ddb_t *db, size_t *n_queued, uint64_t *n_batches,
-                       uint64_t *n_requests) {
-    ddb_writer_t *w = db->writer;
+void store_writer_stats(store_t *s, size_t *n_queued, uint64_t *n_batches,
+                        uint64_t *n_requests) {
+    store_writer_t *w = s->writer;
     pthread_mutex_lock(&w->mu);
     *n_queued = w->n_queued;
     *n_batches = w->n_batches;
