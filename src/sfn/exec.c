@@ -1799,26 +1799,35 @@ static int start_express(sfn_t *sf, arena_t *a, const json_t *machine, const jso
     return 0;
 }
 
-int sfn__exec_start(sfn_t *sf, arena_t *a, const json_t *machine, const char *name,
-                    const char *input_text, const json_t *input, bool is_sync, json_t **resp,
-                    sw_error_t *err) {
+/* StartExecution's write for a STANDARD machine, run as a group-commit
+ * request (store_write): the record, its first event and the definition
+ * snapshot. */
+typedef struct start_req {
+    sfn_t *sf;
+    arena_t *a;
+    const json_t *machine;
+    const sfn_program_t *prog;
+    const char *name, *input_text;
+    const json_t *input;
+    json_t **resp;
+} start_req_t;
+
+static int start_standard(void *ctx, sw_error_t *err) {
+    start_req_t *q = ctx;
+    sfn_t *sf = q->sf;
+    arena_t *a = q->a;
+    const json_t *machine = q->machine, *input = q->input;
+    const sfn_program_t *prog = q->prog;
     const char *mname = json_obj_get_str(machine, "name");
-    const char *def_text = json_obj_get_str(machine, "definition");
-    const char *type = json_obj_get_str(machine, "type");
-    sw_error_t perr;
-    json_t *def = json_parse(a, def_text, strlen(def_text), &perr), *existing, *snap;
-    sfn_program_t *prog;
+    const char *name = q->name, *input_text = q->input_text;
+    json_t **resp = q->resp;
+    json_t *existing, *snap;
     exec_t ex;
     store_txn_t *txn;
     char key[STORE_MAX_KEY];
     size_t alen;
     char *snap_text;
     int64_t ms = 0;
-    if (!def || sfn__program_compile(a, def, &prog, err) < 0)
-        return sw_error_set(err, "InternalServerError", "the stored definition is invalid");
-    if (strcmp(type, "EXPRESS") == 0)
-        return start_express(sf, a, machine, def, name, input_text, input, is_sync, resp, err);
-
     ex_init(&ex, sf, a, mname, name, input, json_obj_get_str(machine, "roleArn"),
             sfn__now_ms(sf));
     ex.is_durable = true;
@@ -1874,6 +1883,24 @@ int sfn__exec_start(sfn_t *sf, arena_t *a, const json_t *machine, const char *na
 out_abort_txn:
     store_txn_abort(txn);
     return -1;
+}
+
+int sfn__exec_start(sfn_t *sf, arena_t *a, const json_t *machine, const char *name,
+                    const char *input_text, const json_t *input, bool is_sync, json_t **resp,
+                    sw_error_t *err) {
+    const char *def_text = json_obj_get_str(machine, "definition");
+    const char *type = json_obj_get_str(machine, "type");
+    sw_error_t perr;
+    json_t *def = json_parse(a, def_text, strlen(def_text), &perr);
+    sfn_program_t *prog;
+    if (!def || sfn__program_compile(a, def, &prog, err) < 0)
+        return sw_error_set(err, "InternalServerError", "the stored definition is invalid");
+    if (strcmp(type, "EXPRESS") == 0)
+        return start_express(sf, a, machine, def, name, input_text, input, is_sync, resp, err);
+    {
+        start_req_t q = {sf, a, machine, prog, name, input_text, input, resp};
+        return store_write(sf->store, start_standard, &q, err);
+    }
 }
 
 static int del_timer(sfn_t *sf, int64_t due_ms, const char *arn, sw_error_t *err) {
@@ -2102,8 +2129,49 @@ out:
     return rc;
 }
 
+/* The API calls below that write run as group-commit requests
+ * (store_write): a closure of their arguments. */
+typedef struct api_req {
+    sfn_t *sf;
+    arena_t *a;
+    const char *arn_or_token;
+    bool is_heartbeat;
+    const char *output, *error, *cause;
+    json_t **resp;
+} api_req_t;
+
+static int exec_stop(sfn_t *sf, arena_t *a, const char *arn, const char *error,
+                     const char *cause, json_t **resp, sw_error_t *err);
+static int task_send(sfn_t *sf, arena_t *a, const char *token, bool is_heartbeat,
+                     const char *output, const char *error, const char *cause, json_t **resp,
+                     sw_error_t *err);
+
+static int exec_stop_req(void *ctx, sw_error_t *err) {
+    api_req_t *q = ctx;
+    return exec_stop(q->sf, q->a, q->arn_or_token, q->error, q->cause, q->resp, err);
+}
+
+static int task_send_req(void *ctx, sw_error_t *err) {
+    api_req_t *q = ctx;
+    return task_send(q->sf, q->a, q->arn_or_token, q->is_heartbeat, q->output, q->error,
+                     q->cause, q->resp, err);
+}
+
 int sfn__exec_stop(sfn_t *sf, arena_t *a, const char *arn, const char *error,
                    const char *cause, json_t **resp, sw_error_t *err) {
+    api_req_t q = {sf, a, arn, false, NULL, error, cause, resp};
+    return store_write(sf->store, exec_stop_req, &q, err);
+}
+
+int sfn__task_send(sfn_t *sf, arena_t *a, const char *token, bool is_heartbeat,
+                   const char *output, const char *error, const char *cause, json_t **resp,
+                   sw_error_t *err) {
+    api_req_t q = {sf, a, token, is_heartbeat, output, error, cause, resp};
+    return store_write(sf->store, task_send_req, &q, err);
+}
+
+static int exec_stop(sfn_t *sf, arena_t *a, const char *arn, const char *error,
+                     const char *cause, json_t **resp, sw_error_t *err) {
     store_txn_t *txn;
     json_t *rec, *ev, *d, *out;
     int64_t now = sfn__now_ms(sf), last = 0, timer;
@@ -2302,9 +2370,9 @@ static bool is_token_shaped(const char *token) {
     return true;
 }
 
-int sfn__task_send(sfn_t *sf, arena_t *a, const char *token, bool is_heartbeat,
-                   const char *output, const char *error, const char *cause, json_t **resp,
-                   sw_error_t *err) {
+static int task_send(sfn_t *sf, arena_t *a, const char *token, bool is_heartbeat,
+                     const char *output, const char *error, const char *cause, json_t **resp,
+                     sw_error_t *err) {
     store_txn_t *txn;
     const char *arn = NULL;
     json_t *rec, *resume, *d;

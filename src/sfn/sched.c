@@ -388,7 +388,7 @@ void sfn_stop(sfn_t *sf) {
     sf->sched = NULL;
 }
 
-void sfn__sched_notify(sfn_t *sf, const char *arn) {
+static void notify_now(sfn_t *sf, const char *arn) {
     sfn_sched_t *s = sf->sched;
     if (!s)
         return;
@@ -396,6 +396,36 @@ void sfn__sched_notify(sfn_t *sf, const char *arn) {
     push(s, arn, strlen(arn), -1);
     pthread_cond_signal(&s->cv);
     pthread_mutex_unlock(&s->mu);
+}
+
+typedef struct pending_notify {
+    sfn_t *sf;
+    char arn[];
+} pending_notify_t;
+
+static void notify_after_commit(void *ctx) {
+    pending_notify_t *p = ctx;
+    notify_now(p->sf, p->arn);
+    free(p);
+}
+
+void sfn__sched_notify(sfn_t *sf, const char *arn) {
+    pending_notify_t *p;
+    size_t len = strlen(arn);
+    if (!sf->sched)
+        return;
+    if (!sf->store) {
+        notify_now(sf, arn);
+        return;
+    }
+    /* A worker must find what the caller wrote: inside a group-commit
+     * request the wake-up waits for its batch to commit. */
+    p = malloc(sizeof *p + len + 1);
+    if (!p)
+        SW_BUG("out of memory");
+    p->sf = sf;
+    memcpy(p->arn, arn, len + 1);
+    store_after_commit(sf->store, notify_after_commit, p);
 }
 
 bool sfn_wait_idle(sfn_t *sf, int64_t timeout_ms) {

@@ -3,6 +3,7 @@
  * (sfn_start) under the virtual clock, including a restart mid-way. */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <stdlib.h>
@@ -1153,5 +1154,66 @@ TEST(sfn_api_set_location) {
                             "and dashes, such as eu-west-1");
     CHECK_EQ_STR(create(&e, "Y", NULL, PASS_DEF),
                  "arn:aws:states:eu-west-1:111122223333:stateMachine:Y");
+    env_close(&e);
+}
+
+/* StartExecution goes through the store's group commit: several callers'
+ * starts share one batch (one fsync), and the workers are woken only once
+ * it has committed, so every execution runs. */
+typedef struct start_job {
+    env_t *e;
+    const char *machine;
+    int i;
+    int rc;
+} start_job_t;
+
+static void *start_main(void *arg) {
+    start_job_t *j = arg;
+    arena_t a;
+    json_t *req, *resp;
+    sw_error_t err;
+    arena_init(&a);
+    req = json_new_obj(&a);
+    json_obj_set(&a, req, "stateMachineArn", json_new_strz(&a, j->machine));
+    json_obj_set(&a, req, "name", json_new_strz(&a, arena_sprintf(&a, "g%d", j->i)));
+    j->rc = sfn_call(j->e->sf, "StartExecution", req, &a, &resp, &err);
+    arena_release(&a);
+    return NULL;
+}
+
+TEST(sfn_api_start_execution_group_commit) {
+    env_t e;
+    sw_error_t err;
+    enum { N = 6 };
+    start_job_t jobs[N];
+    pthread_t threads[N];
+    size_t n_queued = 0;
+    uint64_t n_batches0, n_batches, n_requests;
+    env_open(&e);
+    const char *m = create(&e, "G", NULL, PASS_DEF);
+    CHECK_EQ_INT(sfn_start(e.sf, 1, &err), 0);
+    store_writer_hold(e.store, true);
+    store_writer_stats(e.store, &n_queued, &n_batches0, &n_requests);
+    for (int i = 0; i < N; i++) {
+        jobs[i] = (start_job_t){&e, m, i, -2};
+        pthread_create(&threads[i], NULL, start_main, &jobs[i]);
+    }
+    for (int tries = 0; tries < 5000 && n_queued < N; tries++) {
+        usleep(1000);
+        store_writer_stats(e.store, &n_queued, &n_batches, &n_requests);
+    }
+    CHECK_EQ_INT(n_queued, N);
+    store_writer_hold(e.store, false);
+    for (int i = 0; i < N; i++) {
+        pthread_join(threads[i], NULL);
+        CHECK_EQ_INT(jobs[i].rc, 0);
+    }
+    store_writer_stats(e.store, &n_queued, &n_batches, &n_requests);
+    CHECK_EQ_INT(n_batches - n_batches0, 1);
+    CHECK(sfn_wait_idle(e.sf, 5000));
+    for (int i = 0; i < N; i++) {
+        const char *x = arena_sprintf(&e.a, "arn:aws:states:us-east-1:123456789012:execution:G:g%d", i);
+        CHECK_EQ_STR(json_obj_get_str(describe(&e, x), "status"), "SUCCEEDED");
+    }
     env_close(&e);
 }
