@@ -227,9 +227,11 @@ net_wait_t net_request_wait(const net_request_t *req) {
      * transport knowledge. */
     static const char *const long_ops[] = {"GetActivityTask", "StartSyncExecution", NULL};
     /* The Step Functions calls that go through the store's group commit. */
-    static const char *const commit_ops[] = {"StartExecution", "StopExecution",
-                                             "SendTaskSuccess", "SendTaskFailure",
-                                             "SendTaskHeartbeat", NULL};
+    static const char *const commit_ops[] = {
+        "StartExecution",     "StopExecution",      "SendTaskSuccess",    "SendTaskFailure",
+        "SendTaskHeartbeat",  "CreateStateMachine", "UpdateStateMachine", "DeleteStateMachine",
+        "CreateActivity",     "DeleteActivity",     "TagResource",        "UntagResource",
+        NULL};
     static const size_t dp = sizeof(DDB_TARGET_PREFIX) - 1, sp = sizeof(SFN_TARGET_PREFIX) - 1;
     const net_header_t *target = net__header_get(req, "X-Amz-Target");
     char op[64];

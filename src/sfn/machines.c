@@ -844,24 +844,40 @@ static int op_list_tags(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
     return 0;
 }
 
+typedef int (*machine_op_fn)(sfn_t *, arena_t *, const json_t *, json_t **, sw_error_t *);
+
 static const struct {
     const char *name;
-    int (*fn)(sfn_t *, arena_t *, const json_t *, json_t **, sw_error_t *);
+    machine_op_fn fn;
+    bool is_write;   /* run as a group-commit request (store_write) */
 } machine_ops[] = {
-    {"CreateStateMachine", op_create},
-    {"DescribeStateMachine", op_describe},
-    {"UpdateStateMachine", op_update},
-    {"DeleteStateMachine", op_delete},
-    {"ListStateMachines", op_list},
-    {"ValidateStateMachineDefinition", op_validate},
-    {"CreateActivity", op_create_activity},
-    {"DescribeActivity", op_describe_activity},
-    {"DeleteActivity", op_delete_activity},
-    {"ListActivities", op_list_activities},
-    {"TagResource", op_tag},
-    {"UntagResource", op_untag},
-    {"ListTagsForResource", op_list_tags},
+    {"CreateStateMachine", op_create, true},
+    {"DescribeStateMachine", op_describe, false},
+    {"UpdateStateMachine", op_update, true},
+    {"DeleteStateMachine", op_delete, true},
+    {"ListStateMachines", op_list, false},
+    {"ValidateStateMachineDefinition", op_validate, false},
+    {"CreateActivity", op_create_activity, true},
+    {"DescribeActivity", op_describe_activity, false},
+    {"DeleteActivity", op_delete_activity, true},
+    {"ListActivities", op_list_activities, false},
+    {"TagResource", op_tag, true},
+    {"UntagResource", op_untag, true},
+    {"ListTagsForResource", op_list_tags, false},
 };
+
+typedef struct machine_req {
+    machine_op_fn fn;
+    sfn_t *sf;
+    arena_t *a;
+    const json_t *req;
+    json_t **resp;
+} machine_req_t;
+
+static int run_machine_op(void *ctx, sw_error_t *err) {
+    machine_req_t *q = ctx;
+    return q->fn(q->sf, q->a, q->req, q->resp, err);
+}
 
 bool sfn__machine_has_op(const char *op) {
     for (size_t i = 0; i < sizeof machine_ops / sizeof machine_ops[0]; i++)
@@ -872,8 +888,13 @@ bool sfn__machine_has_op(const char *op) {
 
 int sfn__machine_op(sfn_t *sf, const char *op, const json_t *req, arena_t *a, json_t **resp,
                     sw_error_t *err) {
-    for (size_t i = 0; i < sizeof machine_ops / sizeof machine_ops[0]; i++)
-        if (strcmp(machine_ops[i].name, op) == 0)
-            return machine_ops[i].fn(sf, a, req, resp, err);
+    for (size_t i = 0; i < sizeof machine_ops / sizeof machine_ops[0]; i++) {
+        machine_req_t q = {machine_ops[i].fn, sf, a, req, resp};
+        if (strcmp(machine_ops[i].name, op) != 0)
+            continue;
+        if (!machine_ops[i].is_write)
+            return q.fn(sf, a, req, resp, err);
+        return store_write(sf->store, run_machine_op, &q, err);
+    }
     return sw_error_set(err, "UnknownOperationException", "Unknown operation %s", op);
 }
