@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/random.h>
 
 #include "base/error.h"
@@ -25,6 +26,12 @@ void sw_random_bytes(void *buf, size_t len) {
 void sw_uuid_v4(char out[SW_UUID_LEN + 1]) {
     uint8_t b[16];
     sw_random_bytes(b, sizeof b);
+    sw_uuid_v4_from(b, out);
+}
+
+void sw_uuid_v4_from(const unsigned char bytes[16], char out[SW_UUID_LEN + 1]) {
+    uint8_t b[16];
+    memcpy(b, bytes, sizeof b);
     b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);  /* version 4 */
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);  /* RFC 4122 variant */
     snprintf(out, SW_UUID_LEN + 1,

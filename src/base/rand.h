@@ -17,5 +17,7 @@ void sw_random_bytes(void *buf, size_t len);
  * ("1b4e28ba-2fa1-41d2-883f-0016d3cca427"), and its NUL, to `out`. */
 #define SW_UUID_LEN 36
 void sw_uuid_v4(char out[SW_UUID_LEN + 1]);
+/* The same from 16 given bytes (their version and variant bits are set). */
+void sw_uuid_v4_from(const unsigned char bytes[16], char out[SW_UUID_LEN + 1]);
 
 #endif

@@ -15,6 +15,7 @@
  *
  * Must not hold ASL semantics (step.c does) nor DynamoDB knowledge
  * (tasks.c does). */
+#include "base/hash.h"
 #include "base/rand.h"
 #include <string.h>
 #include "sfn/sfn_int.h"
@@ -162,6 +163,7 @@ typedef struct exec {
      * replay meets an effect it has no memo of, or writes. */
     bool is_replaying;
     int64_t replay_ms;
+    uint64_t draw_seed;        /* durable runs: the record's "seed" */
     int64_t base_event_id;     /* events before this run (in the store) */
     int64_t flushed_id;        /* the record's lastEventId as last written */
     int64_t timer_ms;          /* the record's live timer, -1 = none */
@@ -430,6 +432,7 @@ struct frame {
     int64_t prev;              /* last history event of this frame */
     /* The current visit of state `idx`. */
     int64_t entered_id, entered_ms;
+    int64_t entry_prev;        /* `prev` before its StateEntered event */
     const char *entered_iso;
     int *retry_counts;
     int n_retries;
@@ -458,6 +461,25 @@ struct frame {
     json_t *output;
     const char *error, *cause;
 };
+
+/* Seeds the thread's intrinsic draws (sfn__draws_seed) for the step `f`
+ * is about to take (`what`: 'E' entry, 'R' result, 'M' Map items): in a
+ * durable run a function of the execution's seed and the step's place, so
+ * that a replay draws as the first run did; elsewhere the kernel's. */
+static void draws_here(const exec_t *ex, const frame_t *f, char what) {
+    uint64_t h;
+    int where[2];
+    if (!ex->is_durable) {
+        sfn__draws_seed(false, 0);
+        return;
+    }
+    where[0] = f->n_visits;
+    where[1] = f->n_retries;
+    h = sw_fnv1a(f->path, strlen(f->path), SW_FNV1A_BASIS ^ ex->draw_seed);
+    h = sw_fnv1a(where, sizeof where, h);
+    h = sw_fnv1a(&what, 1, h);
+    sfn__draws_seed(true, h);
+}
 
 /* ---- Persistence ------------------------------------------------------ */
 
@@ -563,12 +585,14 @@ static bool memo_applies(const exec_t *ex, const frame_t *f) {
     return ex->is_durable && !ex->is_ephemeral && ex->sf->store && f->parent;
 }
 
-/* The memo key of `kind` for the current attempt of frame `f`; 0 when it
- * would not fit a store key (the effect is then not memoized). */
+/* The memo key of `kind` for the current attempt of frame `f` (its state
+ * too: should a replay ever take another way, it finds no memo rather than
+ * another state's); 0 when it would not fit a store key (the effect is then
+ * not memoized). */
 static size_t memo_key(const exec_t *ex, const frame_t *f, char kind, unsigned char *key) {
     size_t alen = strlen(ex->exec_arn);
     int n = snprintf((char *)key + alen + 2, STORE_MAX_KEY > alen + 2 ? STORE_MAX_KEY - alen - 2 : 0,
-                     "%s@%d.%d%c", f->path, f->n_visits, f->n_retries, kind);
+                     "%s@%d.%d.%d%c", f->path, f->n_visits, f->n_retries, f->idx, kind);
     if (alen + 2 >= STORE_MAX_KEY || n < 0 || alen + 2 + (size_t)n >= STORE_MAX_KEY)
         return 0;
     memcpy(key, ex->exec_arn, alen);
@@ -647,9 +671,13 @@ static json_t *resume_json(exec_t *ex, const char *phase) {
     json_obj_set(ex->a, r, "prev", json_new_num_i64(ex->a, f->prev));
     json_obj_set(ex->a, r, "phase", jstr(ex, phase));
     json_obj_set(ex->a, r, "visits", json_new_num_i64(ex->a, f->n_visits));
-    if (strcmp(phase, "ENTER") == 0) {
+    /* When the run that resumes here starts, in the first run's time: a
+     * replay's clock starts there. */
+    if (strcmp(phase, "ENTER") == 0)
         json_obj_set(ex->a, r, "atMs", json_new_num_i64(ex->a, now_ms(ex)));
-    } else {
+    else if (strcmp(phase, "WAIT") == 0 || strcmp(phase, "RETRY") == 0)
+        json_obj_set(ex->a, r, "atMs", json_new_num_i64(ex->a, ex->park_ms));
+    if (strcmp(phase, "ENTER") != 0) {
         const sfn_state_t *st = &f->p->states[f->idx];
         json_t *counts = json_new_arr(ex->a);
         for (size_t i = 0; i < st->n_retriers; i++)
@@ -683,6 +711,9 @@ static int persist(exec_t *ex, store_txn_t *txn, const char *status, json_t *res
                  ex->input_text ? jstr(ex, ex->input_text)
                                 : jtext(ex, json_obj_get(ex->ctx_execution, "Input")));
     json_obj_set(ex->a, rec, "roleArn", jstr(ex, ex->role));
+    if (ex->is_durable)
+        json_obj_set(ex->a, rec, "seed",
+                     jstr(ex, arena_sprintf(ex->a, "%016llx", (unsigned long long)ex->draw_seed)));
     if (resume)
         json_obj_set(ex->a, rec, "resume", resume);
     if (timer_ms >= 0)
@@ -1093,6 +1124,7 @@ static void do_task(exec_t *ex, frame_t *f, size_t row, sfn_effects_t *eff) {
         json_obj_set(ex->a, d, "output", jtext(ex, o.result));
         json_obj_set(ex->a, d, "outputDetails", truncated_false(ex));
         ev_add(ex, prev, "TaskSucceeded", "taskSucceededEventDetails", d);
+        draws_here(ex, f, 'R');
         sfn__step_result(ex->a, p, idx, input, o.result, ctx, eff);
     } else {
         d = d_task(ex, st);
@@ -1154,6 +1186,7 @@ static bool enter_state(exec_t *ex, frame_t *f) {
     f->entered_ms = now_ms(ex);
     f->entered_iso = iso(ex, f->entered_ms);
     snprintf(evtype, sizeof evtype, "%sStateEntered", st->type_name);
+    f->entry_prev = f->prev;
     f->entered_id = ev_add(ex, &f->prev, evtype, "stateEnteredEventDetails",
                            d_entered(ex, st->name, f->in));
     /* Retry counters live as long as this visit of the state: entering it
@@ -1317,6 +1350,7 @@ static bool attempt(exec_t *ex, frame_t *f) {
     }
     f->row = trace_add(ex, st, f->in, f->entered_ms, now_ms(ex), f->n_retries, f->depth);
     f->is_child_error = false;
+    draws_here(ex, f, 'E');
     sfn__step_enter(ex->a, f->p, f->idx, f->in, f->ctx, now_ms(ex), &f->eff);
     /* After Parameters, a state's input is held to the payload quota too
      * (AWS error-handling guide, States.DataLimitExceeded). */
@@ -1338,6 +1372,7 @@ static bool attempt(exec_t *ex, frame_t *f) {
     case SFN_EFF_MAP: {
         json_t *items = f->eff.items, *d = json_new_obj(ex->a);
         f->child_inputs = arena_alloc(ex->a, (items->len + 1) * sizeof *f->child_inputs);
+        draws_here(ex, f, 'M');
         for (size_t i = 0; i < items->len; i++) {
             json_t *item = json_new_obj(ex->a);
             sw_error_t err;
@@ -1358,6 +1393,7 @@ static bool attempt(exec_t *ex, frame_t *f) {
         f->started_id = ev_add(ex, &f->prev, "MapStateStarted", "mapStateStartedEventDetails", d);
         if (items->len == 0) {
             ev_add(ex, &f->prev, "MapStateSucceeded", NULL, NULL);
+            draws_here(ex, f, 'R');
             sfn__step_result(ex->a, f->p, f->idx, f->in, json_new_arr(ex->a), f->ctx, &f->eff);
             return true;
         }
@@ -1395,6 +1431,7 @@ static void children_outcome(exec_t *ex, frame_t *f) {
         return;
     }
     ev_add(ex, &f->prev, is_par ? "ParallelStateSucceeded" : "MapStateSucceeded", NULL, NULL);
+    draws_here(ex, f, 'R');
     sfn__step_result(ex->a, f->p, f->idx, f->in, f->results, f->ctx, &f->eff);
 }
 
@@ -1831,6 +1868,7 @@ static int start_standard(void *ctx, sw_error_t *err) {
     ex_init(&ex, sf, a, mname, name, input, json_obj_get_str(machine, "roleArn"),
             sfn__now_ms(sf));
     ex.is_durable = true;
+    sw_random_bytes(&ex.draw_seed, sizeof ex.draw_seed);
     ex.input_text = input_text;
     ex.type = "STANDARD";
     if (store_txn_begin(sf->store, true, &txn, err) < 0)
@@ -1969,6 +2007,7 @@ static int resume_root(exec_t *ex, const sfn_program_t *prog, const json_t *resu
                 if (!result)
                     return sw_error_set(err, "InternalServerError", "corrupt task result of %s",
                                         ex->exec_arn);
+                draws_here(ex, f, 'R');
                 sfn__step_result(ex->a, prog, idx, f->in, result, f->ctx, &f->eff);
                 return 0;
             }
@@ -2013,6 +2052,7 @@ static int resume_root(exec_t *ex, const sfn_program_t *prog, const json_t *resu
         f->ctx = make_ctx(ex, st, f->entered_iso, f->n_retries, NULL);
         f->row = trace_add(ex, st, f->in, f->entered_ms, f->entered_ms, f->n_retries,
                                f->depth);
+        draws_here(ex, f, 'E');
         sfn__step_enter(ex->a, prog, idx, f->in, f->ctx, f->entered_ms, &f->eff);
         if (f->eff.kind != SFN_EFF_WAIT && f->eff.kind != SFN_EFF_FAIL)
             return sw_error_set(err, "InternalServerError", "resume point of %s is no Wait",
@@ -2072,6 +2112,10 @@ int sfn__exec_advance(sfn_t *sf, const char *arn, int64_t fired_timer_ms, sw_err
             json_obj_get_str(rec, "roleArn"), start_ms);
     set_exec_arn(&ex, arn);
     ex.is_durable = true;
+    {
+        const char *seed = json_obj_get_str(rec, "seed");
+        ex.draw_seed = seed ? strtoull(seed, NULL, 16) : sw_fnv1a(arn, strlen(arn), SW_FNV1A_BASIS);
+    }
     ex.type = "STANDARD";
     ex.input_text = input_text;
     ex.base_event_id = ex.flushed_id = ex.last_event_id = last;
@@ -2087,7 +2131,9 @@ int sfn__exec_advance(sfn_t *sf, const char *arn, int64_t fired_timer_ms, sw_err
          * first run went through (see replay_end). */
         const json_t *resume = json_obj_get(rec, "resume");
         int64_t at_ms;
-        if (strcmp(json_obj_get_str(resume, "phase"), "ENTER") == 0 &&
+        const char *phase = json_obj_get_str(resume, "phase");
+        if ((strcmp(phase, "ENTER") == 0 || strcmp(phase, "WAIT") == 0 ||
+             strcmp(phase, "RETRY") == 0) &&
             json_num_i64(json_obj_get(resume, "atMs"), &at_ms)) {
             ex.is_replaying = true;
             ex.replay_ms = at_ms < sfn__now_ms(sf) ? at_ms : sfn__now_ms(sf);
@@ -2100,11 +2146,27 @@ int sfn__exec_advance(sfn_t *sf, const char *arn, int64_t fired_timer_ms, sw_err
             store_txn_abort(ex.txn);
         ex.txn = NULL;
     } else if (ex.is_parked && ex.is_replay_park) {
-        /* Only the timer changes: the record keeps its resume point and
-         * its events, which the replay at the wake-up makes again. */
-        ex.history->len = ex.n_flushed;
-        ex.last_event_id = ex.flushed_id;
-        checkpoint(&ex, "RUNNING", json_obj_get(rec, "resume"), ex.park_ms);
+        /* A child frame sleeps: the execution replays to it on wake. Its
+         * resume point moves to the entry of the root's Parallel / Map
+         * state, with the events before that entry, so that the replay
+         * starts there (at the entry's time); the events from the entry on
+         * are made again by the replay. A state already in a retry keeps
+         * the resume point of its back-off, which holds its counters. */
+        frame_t *root = ex.root;
+        json_t *resume = json_obj_get(rec, "resume");
+        if (root->n_retries == 0 && root->entered_id > ex.flushed_id) {
+            ex.history->len = (size_t)(root->entered_id - 1 - ex.base_event_id);
+            ex.last_event_id = root->entered_id - 1;
+            root->prev = root->entry_prev;
+            root->n_visits--;
+            resume = resume_json(&ex, "ENTER");
+            json_obj_set(ex.a, resume, "atMs", json_new_num_i64(ex.a, root->entered_ms));
+            root->n_visits++;
+        } else {
+            ex.history->len = ex.n_flushed;
+            ex.last_event_id = ex.flushed_id;
+        }
+        checkpoint(&ex, "RUNNING", resume, ex.park_ms);
     } else if (ex.is_parked) {
         bool is_activity = ex.root->phase == PH_ACTIVITY;
         checkpoint(&ex, "RUNNING",

@@ -12,6 +12,32 @@
 #include <openssl/evp.h>
 #include "base/rand.h"
 #include "sfn/path_int.h"
+#include "sfn/sfn_int.h"
+
+/* The thread's draw source (sfn_int.h): splitmix64 once seeded. */
+static _Thread_local bool draws_are_seeded;
+static _Thread_local uint64_t draws_state;
+
+void sfn__draws_seed(bool is_seeded, uint64_t seed) {
+    draws_are_seeded = is_seeded;
+    draws_state = seed;
+}
+
+static void draw_bytes(void *buf, size_t len) {
+    unsigned char *p = buf;
+    if (!draws_are_seeded) {
+        sw_random_bytes(buf, len);
+        return;
+    }
+    while (len > 0) {
+        uint64_t z = (draws_state += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        z ^= z >> 31;
+        for (int i = 0; i < 8 && len > 0; i++, len--)
+            *p++ = (unsigned char)(z >> (8 * i));
+    }
+}
 
 #define IFAIL "States.IntrinsicFailure"
 #define BASE64_MAX_CHARS 10000
@@ -506,7 +532,7 @@ static int fn_math_random(arena_t *a, const sfn__icall_t *c, json_t **argv,
         }
     } else {
         uint64_t v;
-        sw_random_bytes(&v, sizeof v);
+        draw_bytes(&v, sizeof v);
         draw = v % span;
     }
     *out = json_new_num_i64(a, lo + (int64_t)draw);
@@ -559,10 +585,12 @@ static int fn_string_split(arena_t *a, const sfn__icall_t *c, json_t **argv,
 static int fn_uuid(arena_t *a, const sfn__icall_t *c, json_t **argv, json_t **out,
                    sw_error_t *err) {
     char s[SW_UUID_LEN + 1];
+    unsigned char b[16];
     (void)argv;
     (void)c;
     (void)err;
-    sw_uuid_v4(s);
+    draw_bytes(b, sizeof b);
+    sw_uuid_v4_from(b, s);
     *out = json_new_str(a, s, SW_UUID_LEN);
     return 0;
 }

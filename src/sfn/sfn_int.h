@@ -273,6 +273,14 @@ int sfn__step_map_item(arena_t *a, const sfn_program_t *p, int idx,
 bool sfn__error_matches(const char **errors, size_t n_errors, const char *error,
                         bool is_heartbeat_timeout);
 
+/* ---- intrinsics.c: random draws ---------------------------------------
+ * States.UUID and States.MathRandom without a seed draw from the calling
+ * thread's source: the kernel, unless sfn__draws_seed gave it a seed, after
+ * which the draws are a function of it. A durable execution seeds it before
+ * each step with where the step is (its frame, visit and attempt), so that
+ * a replay of the step draws what its first run drew. */
+void sfn__draws_seed(bool is_seeded, uint64_t seed);
+
 /* ---- tasks.c ---------------------------------------------------------- */
 
 /* Resolves a Resource ARN. On success sets kind/op/action (static or in `a`);
@@ -407,7 +415,7 @@ bool sfn__machine_has_op(const char *op);
  * or that depends on time is memoized under key ARN + "\0m" + the
  * frame's path (its place in the tree: "/VISITS.ATTEMPT.SLOT" per level,
  * the parent's count of state visits and retry attempt when it launched
- * the child) + "@VISITS.ATTEMPT" + kind: "T", a Task's outcome, written in
+ * the child) + "@VISITS.ATTEMPT.STATE" + kind: "T", a Task's outcome, written in
  * the transaction of its DynamoDB call, so the call is never made twice;
  * "S", the wake-up time of a Wait or retry back-off, so it fires at its
  * original due time. When no frame is ready, the execution parks on a

@@ -601,6 +601,66 @@ TEST(sfn_api_restart_replays_child_frames) {
     env_close(&e);
 }
 
+/* A replay draws what the first run drew: a UUID made in a Parallel
+ * branch before its DynamoDB write and a Wait is the same after a restart,
+ * so the item written and the execution's output name one value, and the
+ * replayed events keep their first times. */
+TEST(sfn_api_replay_is_deterministic) {
+    env_t e;
+    sw_error_t err;
+    json_t *resp;
+    memset(&e, 0, sizeof e);
+    arena_init(&e.a);
+    strcpy(e.dir, "/tmp/sfn-api-XXXXXX");
+    if (!mkdtemp(e.dir))
+        abort();
+    env_open_dir(&e, false);
+    CHECK_EQ_INT(ddb_call(e.db, "CreateTable",
+                          J(&e.a, "{\"TableName\":\"Ids\",\"KeySchema\":[{\"AttributeName\":"
+                                  "\"pk\",\"KeyType\":\"HASH\"}],\"AttributeDefinitions\":[{"
+                                  "\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],"
+                                  "\"BillingMode\":\"PAY_PER_REQUEST\"}"),
+                          &e.a, &resp, &err), 0);
+    const char *m = create(&e, "Det", NULL,
+        "{\"StartAt\":\"Par\",\"States\":{\"Par\":{\"Type\":\"Parallel\",\"End\":true,"
+        "\"Branches\":[{\"StartAt\":\"Id\",\"States\":{"
+        "\"Id\":{\"Type\":\"Pass\",\"Parameters\":{\"u.$\":\"States.UUID()\"},\"Next\":\"Put\"},"
+        "\"Put\":{\"Type\":\"Task\",\"Resource\":\"arn:aws:states:::dynamodb:putItem\","
+        "\"Parameters\":{\"TableName\":\"Ids\",\"Item\":{\"pk\":{\"S.$\":\"$.u\"}}},"
+        "\"ResultPath\":null,\"Next\":\"W\"},"
+        "\"W\":{\"Type\":\"Wait\",\"Seconds\":20,\"End\":true}}}]}}}");
+    CHECK_EQ_INT(sfn_start(e.sf, 1, &err), 0);
+    const char *x = json_obj_get_str(start(&e, m, "d1", NULL), "executionArn");
+    int is_parked = 0;
+    for (int tries = 0; tries < 500 && !is_parked; tries++) {
+        store_txn_t *txn;
+        store_txn_begin(e.store, false, &txn, &err);
+        is_parked = json_obj_get(sfn__exec_get(txn, &e.a, x), "timerMs") != NULL;
+        store_txn_abort(txn);
+        if (!is_parked)
+            usleep(10000);
+    }
+    CHECK(is_parked);
+    env_shut(&e);
+    env_open_dir(&e, true);
+    CHECK_EQ_INT(sfn_start(e.sf, 1, &err), 0);
+    CHECK(sfn_wait_idle(e.sf, 20000));
+    json_t *d = describe(&e, x), *h = history(&e, x);
+    CHECK_EQ_STR(json_obj_get_str(d, "status"), "SUCCEEDED");
+    const char *out = json_obj_get_str(d, "output");
+    json_t *o = out ? J(&e.a, out) : NULL;
+    const char *u = json_obj_get_str(json_arr_at(o, 0), "u");
+    CHECK(u && strlen(u) == 36);
+    CHECK_EQ_INT(ddb_call(e.db, "Scan", J(&e.a, "{\"TableName\":\"Ids\"}"), &e.a, &resp, &err), 0);
+    CHECK_EQ_STR(json_obj_get_str(json_obj_get(json_arr_at(json_obj_get(resp, "Items"), 0), "pk"),
+                                  "S"), u ? u : "");
+    CHECK_EQ_STR(json_to_str(&e.a, json_obj_get(resp, "Count")), "1");
+    CHECK(history_is_sound(h));
+    CHECK(ev_time(h, "WaitStateExited") - ev_time(h, "WaitStateEntered") >= 20.0);
+    CHECK(ev_time(h, "WaitStateEntered") - ev_time(h, "ParallelStateEntered") < 1.0);
+    env_close(&e);
+}
+
 /* The restart test: executions are parked on their Waits (and some never
  * started running) when everything closes; after reopening the same data
  * directory and sfn_start, each finishes once, with the right output, a
