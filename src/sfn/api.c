@@ -354,17 +354,20 @@ static int op_describe_machine_for_exec(sfn_t *sf, arena_t *a, const json_t *req
     return 0;
 }
 
-/* Seeded ("stepwis"), so that a token is ours, not any hash of POS. */
-static uint64_t page_check(const char *s, size_t len) {
-    return sw_fnv1a(s, len, 0x73746570776973ull);
+/* Seeded ("stepwis"), so that a token is ours, not any hash of POS; the
+ * scope goes in, so a token serves only the request it came from. */
+static uint64_t page_check(const char *scope, const char *s, size_t len) {
+    uint64_t h = sw_fnv1a(scope, strlen(scope) + 1, 0x73746570776973ull);
+    return sw_fnv1a(s, len, h);
 }
 
-json_t *sfn__page_token(arena_t *a, const char *pos, size_t len) {
+json_t *sfn__page_token(arena_t *a, const char *scope, const char *pos, size_t len) {
     return json_new_strz(a, arena_sprintf(a, "%.*s:%016llx", (int)len, pos,
-                                          (unsigned long long)page_check(pos, len)));
+                                          (unsigned long long)page_check(scope, pos, len)));
 }
 
-int sfn__page_token_parse(arena_t *a, const char *token, const char **pos, sw_error_t *err) {
+int sfn__page_token_parse(arena_t *a, const char *scope, const char *token, const char **pos,
+                          sw_error_t *err) {
     const char *colon = token ? strrchr(token, ':') : NULL;
     char check[17];
     size_t len;
@@ -374,52 +377,63 @@ int sfn__page_token_parse(arena_t *a, const char *token, const char **pos, sw_er
     len = colon ? (size_t)(colon - token) : 0;
     if (!colon || strlen(colon + 1) != 16 || len > 1024)
         return sw_error_set(err, "InvalidToken", "Invalid Token: '%s'", token);
-    snprintf(check, sizeof check, "%016llx", (unsigned long long)page_check(token, len));
+    snprintf(check, sizeof check, "%016llx", (unsigned long long)page_check(scope, token, len));
     if (strcmp(check, colon + 1) != 0)
         return sw_error_set(err, "InvalidToken", "Invalid Token: '%s'", token);
     *pos = arena_strndup(a, token, len);
     return 0;
 }
 
-/* A token of ListExecutions / GetExecutionHistory: the offset to go on at. */
-static int parse_offset_token(arena_t *a, const char *token, size_t *off, sw_error_t *err) {
+/* A GetExecutionHistory token: the index of the event to go on at (events
+ * are only ever appended, so it stays put whichever way the pages go). */
+static int parse_index_token(arena_t *a, const char *scope, const char *token, size_t *index,
+                             sw_error_t *err) {
     const char *pos;
     char *end;
     unsigned long long v;
-    *off = 0;
-    if (sfn__page_token_parse(a, token, &pos, err) < 0)
+    *index = 0;
+    if (sfn__page_token_parse(a, scope, token, &pos, err) < 0)
         return -1;
     if (!token)
         return 0;
     v = strtoull(pos, &end, 10);
     if (!*pos || *end || v > 100000000ull)
         return sw_error_set(err, "InvalidToken", "Invalid Token: '%s'", token);
-    *off = (size_t)v;
+    *index = (size_t)v;
     return 0;
 }
 
-static json_t *offset_token(arena_t *a, size_t off) {
+static json_t *index_token(arena_t *a, const char *scope, size_t index) {
     char text[24];
-    int n = snprintf(text, sizeof text, "%zu", off);
-    return sfn__page_token(a, text, (size_t)n);
+    int n = snprintf(text, sizeof text, "%zu", index);
+    return sfn__page_token(a, scope, text, (size_t)n);
 }
 
 typedef struct exec_row {
     int64_t start_ms;
+    const char *arn;
     json_t *item;
 } exec_row_t;
 
+/* Newest first, as AWS lists executions; ties by ARN, so that the order is
+ * total and a page token can name a place in it. */
+static int cmp_row_at(const exec_row_t *r, int64_t start_ms, const char *arn) {
+    if (r->start_ms != start_ms)
+        return r->start_ms < start_ms ? 1 : -1;
+    return strcmp(r->arn, arn);
+}
+
 static int cmp_rows(const void *x, const void *y) {
-    const exec_row_t *a = x, *b = y;
-    /* Newest first, as AWS lists executions. */
-    return a->start_ms < b->start_ms ? 1 : a->start_ms > b->start_ms ? -1 : 0;
+    const exec_row_t *b = y;
+    return cmp_row_at(x, b->start_ms, b->arn);
 }
 
 static int op_list_exec(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
                         sw_error_t *err) {
-    const char *arn, *filter, *token, *machine_name;
-    int64_t max;
-    size_t off, n_rows = 0, cap_rows = 16;
+    const char *arn, *filter, *token, *machine_name, *scope, *pos;
+    int64_t max, after_ms = 0;
+    size_t off = 0, n_rows = 0, cap_rows = 16;
+    char *after_arn = NULL;
     exec_row_t *rows = arena_alloc(a, cap_rows * sizeof *rows);
     store_txn_t *txn;
     store_cursor_t *c;
@@ -432,9 +446,20 @@ static int op_list_exec(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
         sfn__req_str(req, "statusFilter", false, &filter, err) < 0 ||
         sfn__req_str(req, "nextToken", false, &token, err) < 0 ||
         sfn__req_int(req, "maxResults", 0, 1000, &max, err) < 0 ||
-        sfn__arn_parse(a, arn, "stateMachine", &machine_name, err) < 0 ||
-        parse_offset_token(a, token, &off, err) < 0)
+        sfn__arn_parse(a, arn, "stateMachine", &machine_name, err) < 0)
         return -1;
+    /* The token names the last execution listed ("START_MS ARN"): the next
+     * page starts after it wherever executions come and go meanwhile. */
+    scope = arena_sprintf(a, "ListExecutions\n%s\n%s", arn, filter ? filter : "");
+    if (sfn__page_token_parse(a, scope, token, &pos, err) < 0)
+        return -1;
+    if (token) {
+        char *end;
+        after_ms = strtoll(pos, &end, 10);
+        if (*end != ' ')
+            return sw_error_set(err, "InvalidToken", "Invalid Token: '%s'", token);
+        after_arn = end + 1;
+    }
     if (filter && strcmp(filter, "RUNNING") && strcmp(filter, "SUCCEEDED") &&
         strcmp(filter, "FAILED") && strcmp(filter, "TIMED_OUT") && strcmp(filter, "ABORTED") &&
         strcmp(filter, "PENDING_REDRIVE"))
@@ -492,6 +517,7 @@ static int op_list_exec(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
             cap_rows *= 2;
         }
         rows[n_rows].start_ms = ms;
+        rows[n_rows].arn = json_obj_get_str(rec, "executionArn");
         if (json_num_i64(json_obj_get(rec, "stopMs"), &ms))
             json_obj_set(a, item, "stopDate", sfn__epoch_json(a, ms));
         rows[n_rows++].item = item;
@@ -499,11 +525,16 @@ static int op_list_exec(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
     store_cursor_close(c);
     store_txn_abort(txn);
     qsort(rows, n_rows, sizeof *rows, cmp_rows);
+    while (after_arn && off < n_rows && cmp_row_at(&rows[off], after_ms, after_arn) <= 0)
+        off++;
     for (size_t i = off; i < n_rows && (int64_t)list->len < max; i++)
         json_arr_push(a, list, rows[i].item);
     json_obj_set(a, out, "executions", list);
-    if (off + list->len < n_rows)
-        json_obj_set(a, out, "nextToken", offset_token(a, off + list->len));
+    if (off + list->len < n_rows) {
+        const exec_row_t *last = &rows[off + list->len - 1];
+        const char *at = arena_sprintf(a, "%lld %s", (long long)last->start_ms, last->arn);
+        json_obj_set(a, out, "nextToken", sfn__page_token(a, scope, at, strlen(at)));
+    }
     *resp = out;
     return 0;
 }
@@ -544,10 +575,10 @@ static void strip_data(json_t *ev) {
 
 static int op_history(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
                       sw_error_t *err) {
-    const char *arn, *token;
+    const char *arn, *token, *scope;
     int64_t max;
     bool is_reverse, is_data;
-    size_t off, n = 0, cap = 64, alen;
+    size_t start, n = 0, cap = 64, alen, next;
     const char **texts = arena_alloc(a, cap * sizeof *texts);
     size_t *lens = arena_alloc(a, cap * sizeof *lens);
     unsigned char key[STORE_MAX_KEY];
@@ -560,11 +591,13 @@ static int op_history(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
     if (sfn__req_str(req, "nextToken", false, &token, err) < 0 ||
         sfn__req_int(req, "maxResults", 0, 1000, &max, err) < 0 ||
         req_bool(req, "reverseOrder", false, &is_reverse, err) < 0 ||
-        req_bool(req, "includeExecutionData", true, &is_data, err) < 0 ||
-        parse_offset_token(a, token, &off, err) < 0)
+        req_bool(req, "includeExecutionData", true, &is_data, err) < 0)
         return -1;
     rec = load_req_exec(sf, a, req, &arn, err);
     if (!rec)
+        return -1;
+    scope = arena_sprintf(a, "GetExecutionHistory\n%s\n%s", arn, is_reverse ? "r" : "f");
+    if (parse_index_token(a, scope, token, &start, err) < 0)
         return -1;
     if (max == 0)
         max = 100;
@@ -597,10 +630,16 @@ static int op_history(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
     }
     store_cursor_close(c);
     store_txn_abort(txn);
-    for (size_t i = off; i < n && (int64_t)events->len < max; i++) {
-        size_t j = is_reverse ? n - 1 - i : i;
+    /* `next` counts down (reverseOrder) or up from the event to go on at,
+     * the newest without a token; n means none is left. */
+    if (!token)
+        start = is_reverse ? (n ? n - 1 : n) : 0;
+    if (start > n)
+        start = n;
+    for (next = start; next < n && (int64_t)events->len < max;
+         next = is_reverse ? (next ? next - 1 : n) : next + 1) {
         sw_error_t perr;
-        json_t *ev = json_parse(a, texts[j], lens[j], &perr);
+        json_t *ev = json_parse(a, texts[next], lens[next], &perr);
         if (!ev)
             return sw_error_set(err, "InternalServerError", "corrupt history event: %s",
                                 perr.msg);
@@ -609,8 +648,8 @@ static int op_history(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp,
         json_arr_push(a, events, ev);
     }
     json_obj_set(a, out, "events", events);
-    if (off + events->len < n)
-        json_obj_set(a, out, "nextToken", offset_token(a, off + events->len));
+    if (next < n)
+        json_obj_set(a, out, "nextToken", index_token(a, scope, next));
     *resp = out;
     return 0;
 }

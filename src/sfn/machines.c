@@ -387,7 +387,7 @@ static int op_list(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp, sw_e
     bool ok;
     if (sfn__req_str(req, "nextToken", false, &token, err) < 0 ||
         sfn__req_int(req, "maxResults", 0, 1000, &max, err) < 0 ||
-        sfn__page_token_parse(a, token, &resume_at, err) < 0)
+        sfn__page_token_parse(a, "ListStateMachines", token, &resume_at, err) < 0)
         return -1;
     if (max == 0)
         max = 100;
@@ -407,8 +407,9 @@ static int op_list(sfn_t *sf, arena_t *a, const json_t *req, json_t **resp, sw_e
             break;
         if ((int64_t)list->len == max) {
             json_obj_set(a, out, "nextToken",
-                         sfn__page_token(a, (const char *)k + MACHINE_PREFIX_LEN,
-                                    k_len - MACHINE_PREFIX_LEN));
+                         sfn__page_token(a, "ListStateMachines",
+                                         (const char *)k + MACHINE_PREFIX_LEN,
+                                         k_len - MACHINE_PREFIX_LEN));
             break;
         }
         rec = json_parse(a, v, v_len, &perr);
@@ -695,7 +696,7 @@ static int op_list_activities(sfn_t *sf, arena_t *a, const json_t *req, json_t *
     bool ok;
     if (sfn__req_str(req, "nextToken", false, &token, err) < 0 ||
         sfn__req_int(req, "maxResults", 0, 1000, &max, err) < 0 ||
-        sfn__page_token_parse(a, token, &resume_at, err) < 0)
+        sfn__page_token_parse(a, "ListActivities", token, &resume_at, err) < 0)
         return -1;
     if (max == 0)
         max = 100;
@@ -715,8 +716,9 @@ static int op_list_activities(sfn_t *sf, arena_t *a, const json_t *req, json_t *
             break;
         if ((int64_t)list->len == max) {
             json_obj_set(a, out, "nextToken",
-                         sfn__page_token(a, (const char *)k + ACTIVITY_PREFIX_LEN,
-                                    k_len - ACTIVITY_PREFIX_LEN));
+                         sfn__page_token(a, "ListActivities",
+                                         (const char *)k + ACTIVITY_PREFIX_LEN,
+                                         k_len - ACTIVITY_PREFIX_LEN));
             break;
         }
         if ((rec = json_parse(a, v, v_len, &perr)))

@@ -352,9 +352,13 @@ int sfn__check_length(const char *key, const char *text, size_t len, size_t min_
  * "POS:CHECK", POS where the next page starts (a name, an offset), CHECK
  * 16 hex digits of a hash of POS, so that a token this server did not hand
  * out gets AWS's InvalidToken rather than a page from some other place. */
-json_t *sfn__page_token(arena_t *a, const char *pos, size_t len);
-/* The position `token` resumes at (in `a`), "" for no token (NULL). */
-int sfn__page_token_parse(arena_t *a, const char *token, const char **pos, sw_error_t *err);
+json_t *sfn__page_token(arena_t *a, const char *scope, const char *pos, size_t len);
+/* The position `token` resumes at (in `a`), "" for no token (NULL).
+ * `scope` names the request a token may serve ("ListActivities", the
+ * operation and its ARN and filters): a token handed out for another is
+ * InvalidToken too. */
+int sfn__page_token_parse(arena_t *a, const char *scope, const char *token, const char **pos,
+                          sw_error_t *err);
 /* String member `key` of `req` in *out (NULL when absent and optional):
  * ValidationException when a required one is absent, SerializationException
  * when it is not a string. */

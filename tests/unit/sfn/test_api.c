@@ -437,6 +437,9 @@ TEST(sfn_api_background_wait_and_history) {
         json_obj_set(&e.a, req, "nextToken", json_obj_get(p1, "nextToken"));
         json_t *p2 = call(&e, "GetExecutionHistory", req);
         CHECK_EQ_STR(ev_type(json_obj_get(p2, "events"), 0), "WaitStateExited");
+        /* The token serves this request only: not the other order. */
+        json_obj_set(&e.a, req, "reverseOrder", json_new_bool(&e.a, false));
+        CHECK_EQ_STR(fails_with(&e, "GetExecutionHistory", req), "InvalidToken");
     }
     {
         json_t *req = by_arn(&e, "stateMachineArn", m);
@@ -1275,5 +1278,42 @@ TEST(sfn_api_start_execution_group_commit) {
         const char *x = arena_sprintf(&e.a, "arn:aws:states:us-east-1:123456789012:execution:G:g%d", i);
         CHECK_EQ_STR(json_obj_get_str(describe(&e, x), "status"), "SUCCEEDED");
     }
+    env_close(&e);
+}
+
+/* ListExecutions pages by place, not by count: executions started or
+ * closed between two pages neither repeat nor hide the others. */
+TEST(sfn_api_list_executions_pages_are_stable) {
+    env_t e;
+    env_open(&e);
+    const char *m = create(&e, "Pg", NULL, WAIT_DEF);
+    for (int i = 0; i < 5; i++) {
+        start(&e, m, arena_sprintf(&e.a, "a%d", i), NULL);
+        e.clock.virtual_now_ms += 1000;   /* distinct start times */
+    }
+    json_t *req = by_arn(&e, "stateMachineArn", m);
+    json_obj_set(&e.a, req, "maxResults", json_new_num_i64(&e.a, 2));
+    json_t *p1 = call(&e, "ListExecutions", req);
+    const json_t *l1 = json_obj_get(p1, "executions");
+    CHECK(l1 && l1->len == 2);
+    CHECK_EQ_STR(json_obj_get_str(json_arr_at(l1, 0), "name"), "a4");
+    CHECK_EQ_STR(json_obj_get_str(json_arr_at(l1, 1), "name"), "a3");
+    for (int i = 0; i < 3; i++) {
+        start(&e, m, arena_sprintf(&e.a, "b%d", i), NULL);
+        e.clock.virtual_now_ms += 1000;
+    }
+    json_obj_set(&e.a, req, "maxResults", json_new_num_i64(&e.a, 10));
+    json_obj_set(&e.a, req, "nextToken", json_obj_get(p1, "nextToken"));
+    json_t *p2 = call(&e, "ListExecutions", req);
+    const json_t *l2 = json_obj_get(p2, "executions");
+    CHECK(l2 && l2->len == 3);
+    CHECK_EQ_STR(json_obj_get_str(json_arr_at(l2, 0), "name"), "a2");
+    CHECK_EQ_STR(json_obj_get_str(json_arr_at(l2, 2), "name"), "a0");
+    CHECK(!json_obj_get(p2, "nextToken"));
+    /* Another machine's listing does not take the token. */
+    const char *other = create(&e, "Pg2", NULL, WAIT_DEF);
+    json_t *req2 = by_arn(&e, "stateMachineArn", other);
+    json_obj_set(&e.a, req2, "nextToken", json_obj_get(p1, "nextToken"));
+    CHECK_EQ_STR(fails_with(&e, "ListExecutions", req2), "InvalidToken");
     env_close(&e);
 }
