@@ -419,6 +419,19 @@ int ddb__verr_finish(const ddb_verr_t *v, sw_error_t *err) {
                         v->n > 1 ? "s" : "", v->text);
 }
 
+const char *ddb__table_name_of(const char *name) {
+    /* arn:PARTITION:dynamodb:REGION:ACCOUNT:table/NAME */
+    const char *p = name;
+    int colons = 0;
+    if (!name || strncmp(name, "arn:", 4) != 0)
+        return name;
+    for (; *p && colons < 5; p++)
+        colons += *p == ':';
+    if (colons != 5 || strncmp(p, "table/", 6) != 0 || strstr(name, ":dynamodb:") == NULL)
+        return name;
+    return p + 6;
+}
+
 void ddb__verr_table_name(ddb_verr_t *v, const char *param, const char *name) {
     size_t len;
     if (!name) {

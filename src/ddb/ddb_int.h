@@ -272,8 +272,13 @@ void ddb__verr_add(ddb_verr_t *v, const char *fmt, ...) __attribute__((format(pr
 /* Returns -1 and fills `err` when errors were added, else 0. */
 int ddb__verr_finish(const ddb_verr_t *v, sw_error_t *err);
 /* Checks a TableName value (NULL = absent) against AWS's constraints,
- * adding errors for parameter `param` ("tableName"). */
+ * adding errors for parameter `param` ("tableName"). Where a table's ARN
+ * stands for its name, pass ddb__table_name_of(value). */
 void ddb__verr_table_name(ddb_verr_t *v, const char *param, const char *name);
+/* The table name a TableName value gives: itself, or the NAME of a table
+ * ARN (arn:aws:dynamodb:REGION:ACCOUNT:table/NAME), which DynamoDB accepts
+ * wherever it takes a table name (but CreateTable). Borrowed from `name`. */
+const char *ddb__table_name_of(const char *name);
 
 /* ------------------------------------------------------ request helpers
  * ddb.c. Typed member access with DynamoDB's SerializationException for a

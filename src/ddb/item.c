@@ -100,7 +100,7 @@ static int read_common(const json_t *req, item_req_t *r, ddb_verr_t *verr, sw_er
         ddb__req_str(req, "ReturnConsumedCapacity", &r->rcc, err) != 0 ||
         ddb__req_str(req, "ReturnItemCollectionMetrics", &icm, err) != 0)
         return -1;
-    ddb__verr_table_name(verr, "tableName", r->table_name);
+    ddb__verr_table_name(verr, "tableName", ddb__table_name_of(r->table_name));
     enum_param(verr, r->rcc, "returnConsumedCapacity", rcc_all);
     enum_param(verr, icm, "returnItemCollectionMetrics", ricm_all);
     enum_param(verr, r->return_values, "returnValues", rv_all);
@@ -737,7 +737,7 @@ int ddb__op_get_item(ddb_t *db, store_txn_t *txn, const json_t *req, arena_t *a,
     for (size_t i = 0; atg && i < atg->len; i++)
         if (!json_is_str(atg->u.items[i]))
             return ddb__ser_error(atg->u.items[i], "an String", err);
-    ddb__verr_table_name(&verr, "tableName", r.table_name);
+    ddb__verr_table_name(&verr, "tableName", ddb__table_name_of(r.table_name));
     if (!key_in)
         ddb__verr_add(&verr, "Value null at 'key' failed to satisfy constraint: Member must not "
                              "be null");

@@ -296,7 +296,7 @@ static int read_parse(const json_t *req, arena_t *a, bool is_query, read_req_t *
     if (r->atg && r->atg->len == 0)
         ddb__verr_add(&verr, "Value '[]' at 'attributesToGet' failed to satisfy constraint: "
                              "Member must have length greater than or equal to 1");
-    ddb__verr_table_name(&verr, "tableName", r->table_name);
+    ddb__verr_table_name(&verr, "tableName", ddb__table_name_of(r->table_name));
     if (!is_query && r->has_total && r->total < 1)
         ddb__verr_add(&verr, "Value '%lld' at 'totalSegments' failed to satisfy constraint: Member "
                              "must have value greater than or equal to 1", (long long)r->total);

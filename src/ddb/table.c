@@ -110,6 +110,7 @@ int ddb__table_load(store_txn_t *txn, arena_t *a, const char *name, ddb_table_t 
     const void *v;
     size_t v_len;
 
+    name = ddb__table_name_of(name);
     if (strlen(name) > DDB_TABLE_NAME_MAX ||
         !store_get(txn, STORE_CATALOG, key, catalog_key(name, key), &v, &v_len))
         return sw_error_set(err, "ResourceNotFoundException", "Requested resource not found");
@@ -123,7 +124,7 @@ int ddb__table_from_req(store_txn_t *txn, arena_t *a, const json_t *req, ddb_tab
 
     if (ddb__req_str(req, "TableName", &name, err) != 0)
         return -1;
-    ddb__verr_table_name(&verr, "tableName", name);
+    ddb__verr_table_name(&verr, "tableName", ddb__table_name_of(name));
     if (ddb__verr_finish(&verr, err) != 0)
         return -1;
     return ddb__table_load(txn, a, name, out, err);
@@ -738,7 +739,7 @@ int ddb__op_update_table(ddb_t *db, store_txn_t *txn, const json_t *req, arena_t
         ddb__req_str(req, "TableClass", &table_class, err) != 0 ||
         ddb__req_bool(req, "DeletionProtectionEnabled", &is_protected, err) != 0)
         return -1;
-    ddb__verr_table_name(&verr, "tableName", name);
+    ddb__verr_table_name(&verr, "tableName", ddb__table_name_of(name));
     if (billing_str)
         enum_check(&verr, json_obj_get(req, "BillingMode"), "billingMode", billing_modes,
                    "PROVISIONED, PAY_PER_REQUEST");
@@ -872,7 +873,7 @@ int ddb__op_update_time_to_live(ddb_t *db, store_txn_t *txn, const json_t *req, 
             ddb__req_bool(spec, "Enabled", &is_enabled, err) != 0)
             return -1;
     }
-    ddb__verr_table_name(&verr, "tableName", name);
+    ddb__verr_table_name(&verr, "tableName", ddb__table_name_of(name));
     if (!spec) {
         ddb__verr_add(&verr, "Value null at 'timeToLiveSpecification' failed to satisfy "
                              "constraint: Member must not be null");
