@@ -256,7 +256,9 @@ net_wait_t net_request_wait(const net_request_t *req) {
     return NET_WAIT_NONE;
 }
 
-void net_response_throttled(const net_request_t *req, arena_t *a, net_response_t *resp) {
+/* An error answer built without the engines (throttling, stopping). */
+static void transport_error(const net_request_t *req, arena_t *a, net_response_t *resp,
+                            int status, const char *type, const char *msg) {
     memset(resp, 0, sizeof(*resp));
     add_header(resp, "x-amzn-RequestId", req->request_id ? req->request_id
                                                          : make_request_id(a));
@@ -269,7 +271,17 @@ void net_response_throttled(const net_request_t *req, arena_t *a, net_response_t
                  .is_sfn = target && target->value_len >= sizeof(SFN_TARGET_PREFIX) - 1 &&
                            memcmp(target->value, SFN_TARGET_PREFIX,
                                   sizeof(SFN_TARGET_PREFIX) - 1) == 0};
-    set_error(&r, 400, "ThrottlingException", "Rate exceeded", NULL);
+    set_error(&r, status, type, msg, NULL);
+}
+
+void net_response_throttled(const net_request_t *req, arena_t *a, net_response_t *resp) {
+    transport_error(req, a, resp, 400, "ThrottlingException", "Rate exceeded");
+}
+
+void net_response_stopping(const net_request_t *req, arena_t *a, net_response_t *resp) {
+    transport_error(req, a, resp, 503, "ServiceUnavailable",
+                    "The server is shutting down; retry the request.");
+    resp->is_closing = true;
 }
 
 void net_handle(const net_t *net, const net_request_t *req, arena_t *a,

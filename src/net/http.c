@@ -383,6 +383,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         net_response_too_large(&req, &st->arena, &resp);
         return queue(conn, st, &resp);
     }
+    if (atomic_load(&srv->is_draining)) {
+        net_response_stopping(&req, &st->arena, &resp);
+        return queue(conn, st, &resp);
+    }
     switch (net_request_wait(&req)) {
     case NET_WAIT_COMMIT:
         request_copy(&st->arena, &req, &st->req);
@@ -478,15 +482,12 @@ int net_server_start(const net_t *net, const char *host, int port, net_server_t 
 void net_server_stop(net_server_t *s, int grace_ms) {
     if (!s)
         return;
-    /* No new connections; requests already read get their answers. The
-     * listening socket stays open until MHD has stopped: its worker
-     * threads take it out of their epoll sets when they next wake, and
-     * libmicrohttpd aborts the process if it is closed before then
-     * (epoll_ctl fails with EBADF: "Failed to remove listen FD from epoll
-     * set"). */
-    MHD_socket listen_fd = MHD_quiesce_daemon(s->daemon);
-    /* Keep-alive connections still send requests: from now on they are
-     * answered on the worker threads, never suspended. */
+    /* Requests already being handled get their answers; any request that
+     * arrives from now on is answered 503 ServiceUnavailable (retryable)
+     * and its connection closed. MHD_quiesce_daemon would stop accepting
+     * instead, but with epoll and internal threads libmicrohttpd 0.9.75
+     * races with itself over the listening socket and aborts the process
+     * ("Failed to remove listen FD from epoll set"). */
     atomic_store(&s->is_draining, true);
     /* Requests handed to helpers cannot be cut short (the engine owns
      * their wait, and MHD must not stop with a connection suspended):
@@ -506,8 +507,6 @@ void net_server_stop(net_server_t *s, int grace_ms) {
         nanosleep(&ts, NULL);
     }
     MHD_stop_daemon(s->daemon);
-    if (listen_fd != MHD_INVALID_SOCKET)
-        close(listen_fd);
     pool_stop(&s->commits);
     pool_stop(&s->longs);
     free(s);

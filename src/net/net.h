@@ -113,6 +113,11 @@ net_wait_t net_request_wait(const net_request_t *req);
  * retry with back-off. Allocated in `a`. */
 void net_response_throttled(const net_request_t *req, arena_t *a, net_response_t *resp);
 
+/* The answer to a request that arrives once the server is stopping: 503
+ * ServiceUnavailable (which the SDKs retry), closing the connection.
+ * Allocated in `a`. */
+void net_response_stopping(const net_request_t *req, arena_t *a, net_response_t *resp);
+
 /* Loads a credentials file: one "ACCESS_KEY_ID SECRET_ACCESS_KEY" pair per
  * line ('#' starts a comment), or the AWS CLI's INI format
  * (aws_access_key_id = ... / aws_secret_access_key = ... per profile).

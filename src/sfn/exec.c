@@ -165,6 +165,9 @@ typedef struct exec {
     int64_t replay_ms;
     uint64_t draw_seed;        /* durable runs: the record's "seed" */
     int64_t base_event_id;     /* events before this run (in the store) */
+    int64_t written_id;        /* events up to this id are in the store
+                                  already: a replay makes them again, and
+                                  they are not written twice */
     int64_t flushed_id;        /* the record's lastEventId as last written */
     int64_t timer_ms;          /* the record's live timer, -1 = none */
     int64_t start_ms;
@@ -727,19 +730,27 @@ static int persist(exec_t *ex, store_txn_t *txn, const char *status, json_t *res
             json_obj_set(ex->a, rec, "cause", jstr(ex, ex->final->cause));
         json_obj_set(ex->a, rec, "stopMs", json_new_num_i64(ex->a, ex->final->stop_ms));
     }
-    json_obj_set(ex->a, rec, "lastEventId", json_new_num_i64(ex->a, ex->last_event_id));
+    json_obj_set(ex->a, rec, "lastEventId",
+                 json_new_num_i64(ex->a, ex->last_event_id > ex->written_id ? ex->last_event_id
+                                                                            : ex->written_id));
     text = json_to_str(ex->a, rec);
     if (store_put(txn, STORE_EXEC, ex->exec_arn, strlen(ex->exec_arn), text, strlen(text),
                   err) < 0)
         return -1;
     for (; ex->n_flushed < ex->history->len; ex->n_flushed++) {
         const json_t *e = ex->history->u.items[ex->n_flushed];
-        char *etext = json_to_str(ex->a, e);
-        size_t klen = sfn__history_key(ex->exec_arn,
-                                       ex->base_event_id + (int64_t)ex->n_flushed + 1, key);
+        int64_t id = ex->base_event_id + (int64_t)ex->n_flushed + 1;
+        char *etext;
+        size_t klen;
+        if (id <= ex->written_id)
+            continue;   /* a replay made it again, as it was */
+        etext = json_to_str(ex->a, e);
+        klen = sfn__history_key(ex->exec_arn, id, key);
         if (store_put(txn, STORE_HISTORY, key, klen, etext, strlen(etext), err) < 0)
             return -1;
     }
+    if (ex->written_id < ex->last_event_id)
+        ex->written_id = ex->last_event_id;
     if (ex->timer_ms != timer_ms) {
         if (ex->timer_ms >= 0 &&
             store_del(txn, STORE_TIMERS, key, sfn__timer_key(ex->timer_ms, ex->exec_arn, key),
@@ -751,7 +762,7 @@ static int persist(exec_t *ex, store_txn_t *txn, const char *status, json_t *res
             return -1;
     }
     ex->timer_ms = timer_ms;
-    ex->flushed_id = ex->last_event_id;
+    ex->flushed_id = ex->written_id;   /* the record's lastEventId, as written */
     if (ex->final && ex->is_durable && memo_drop_all(txn, ex->a, ex->exec_arn, err) < 0)
         return -1;
     if (ex->drop_token) {
@@ -2118,7 +2129,16 @@ int sfn__exec_advance(sfn_t *sf, const char *arn, int64_t fired_timer_ms, sw_err
     }
     ex.type = "STANDARD";
     ex.input_text = input_text;
-    ex.base_event_id = ex.flushed_id = ex.last_event_id = last;
+    ex.base_event_id = ex.flushed_id = ex.last_event_id = ex.written_id = last;
+    {
+        /* A replay resume point (a child frame's park) names the event it
+         * starts after; the events since are in the store already, and
+         * the replay makes them again. */
+        int64_t from = 0;
+        if (json_num_i64(json_obj_get(json_obj_get(rec, "resume"), "replayFromEventId"), &from) &&
+            from < last)
+            ex.base_event_id = ex.last_event_id = from;
+    }
     ex.timer_ms = timer;
     if (prog->timeout_s)
         ex.deadline_ms = start_ms + prog->timeout_s * 1000;
@@ -2148,24 +2168,26 @@ int sfn__exec_advance(sfn_t *sf, const char *arn, int64_t fired_timer_ms, sw_err
     } else if (ex.is_parked && ex.is_replay_park) {
         /* A child frame sleeps: the execution replays to it on wake. Its
          * resume point moves to the entry of the root's Parallel / Map
-         * state, with the events before that entry, so that the replay
-         * starts there (at the entry's time); the events from the entry on
-         * are made again by the replay. A state already in a retry keeps
-         * the resume point of its back-off, which holds its counters. */
+         * state, so that the replay starts there (at the entry's time) and
+         * makes the events from that entry on again, exactly as they are.
+         * A state already in a retry keeps the resume point of its
+         * back-off, which holds its counters. */
         frame_t *root = ex.root;
         json_t *resume = json_obj_get(rec, "resume");
-        if (root->n_retries == 0 && root->entered_id > ex.flushed_id) {
-            ex.history->len = (size_t)(root->entered_id - 1 - ex.base_event_id);
-            ex.last_event_id = root->entered_id - 1;
+        int64_t from = ex.base_event_id;
+        if (root->n_retries == 0) {
+            int64_t prev = root->prev;
             root->prev = root->entry_prev;
             root->n_visits--;
             resume = resume_json(&ex, "ENTER");
             json_obj_set(ex.a, resume, "atMs", json_new_num_i64(ex.a, root->entered_ms));
             root->n_visits++;
-        } else {
-            ex.history->len = ex.n_flushed;
-            ex.last_event_id = ex.flushed_id;
+            root->prev = prev;
+            from = root->entered_id - 1;
         }
+        /* Every event so far is written (GetExecutionHistory shows them;
+         * a stop keeps them); the replay starts after `from`. */
+        json_obj_set(ex.a, resume, "replayFromEventId", json_new_num_i64(ex.a, from));
         checkpoint(&ex, "RUNNING", resume, ex.park_ms);
     } else if (ex.is_parked) {
         bool is_activity = ex.root->phase == PH_ACTIVITY;

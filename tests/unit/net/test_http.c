@@ -19,6 +19,7 @@ typedef struct put_client {
     int port;
     int id;
     int status;   /* the HTTP status answered, 0 if none */
+    char body[512];   /* the response body's start */
 } put_client_t;
 
 /* One PutItem over its own connection; records the status line's code. */
@@ -49,6 +50,10 @@ static void *put_client_main(void *arg) {
     resp[got] = '\0';
     if (strncmp(resp, "HTTP/1.1 ", 9) == 0)
         c->status = atoi(resp + 9);
+    {
+        const char *b = strstr(resp, "\r\n\r\n");
+        snprintf(c->body, sizeof c->body, "%s", b ? b + 4 : "");
+    }
     close(fd);
     return NULL;
 }
@@ -96,5 +101,68 @@ TEST(net_http_writes_wait_for_group_commit_side_by_side) {
     net_server_stop(srv, 1000);
     FX_OK(&f, "Scan", "{\"TableName\":\"Grouped\",\"Select\":\"COUNT\"}");
     CHECK_EQ_STR(fx_at(&f, "Count"), "12");
+    fx_close(&f);
+}
+
+typedef struct stopper {
+    net_server_t *srv;
+} stopper_t;
+
+static void *stop_main(void *arg) {
+    net_server_stop(((stopper_t *)arg)->srv, 5000);
+    return NULL;
+}
+
+/* Stopping: a write already handed off still gets its answer; a request
+ * that arrives meanwhile gets 503 ServiceUnavailable, which the SDKs retry,
+ * and the server stops once the write is done. */
+TEST(net_http_stop_answers_late_requests_unavailable) {
+    ddb_fixture_t f;
+    net_server_t *srv = NULL;
+    sw_error_t err;
+    int port = 0;
+    put_client_t early = {0}, late = {0};
+    pthread_t t_early, t_late, t_stop;
+    stopper_t stopper;
+    size_t n_queued = 0;
+    uint64_t n_batches, n_requests;
+
+    fx_open(&f);
+    FX_OK(&f, "CreateTable",
+          "{\"TableName\":\"Grouped\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\","
+          "\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":"
+          "\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}");
+    net_t net = {.ddb = f.db, .region = "us-east-1", .account = "123456789012"};
+    if (net_server_start(&net, "127.0.0.1", 0, &srv, &port, &err) != 0) {
+        CHECK(!"net_server_start failed");
+        fx_close(&f);
+        return;
+    }
+    store_writer_hold(f.store, true);
+    early = (put_client_t){.port = port, .id = 1};
+    pthread_create(&t_early, NULL, put_client_main, &early);
+    for (int tries = 0; tries < 5000 && n_queued < 1; tries++) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+        store_writer_stats(f.store, &n_queued, &n_batches, &n_requests);
+    }
+    CHECK_EQ_INT(n_queued, 1);
+    stopper.srv = srv;
+    pthread_create(&t_stop, NULL, stop_main, &stopper);
+    {
+        struct timespec ts = {0, 50000000};
+        nanosleep(&ts, NULL);
+    }
+    late = (put_client_t){.port = port, .id = 2};
+    pthread_create(&t_late, NULL, put_client_main, &late);
+    pthread_join(t_late, NULL);
+    CHECK_EQ_INT(late.status, 503);
+    CHECK(strstr(late.body, "ServiceUnavailable") != NULL);
+    store_writer_hold(f.store, false);
+    pthread_join(t_early, NULL);
+    CHECK_EQ_INT(early.status, 200);
+    pthread_join(t_stop, NULL);
+    FX_OK(&f, "Scan", "{\"TableName\":\"Grouped\",\"Select\":\"COUNT\"}");
+    CHECK_EQ_STR(fx_at(&f, "Count"), "1");
     fx_close(&f);
 }
