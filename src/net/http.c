@@ -71,7 +71,9 @@ typedef struct helper_pool {
 struct net_server {
     struct MHD_Daemon *daemon;
     const net_t *net;
-    atomic_int in_flight;   /* requests begun and not yet answered */
+    /* Requests received whole and not yet answered (one still arriving
+     * holds up no stop: its client may never finish it). */
+    atomic_int in_flight;
     /* Connections suspended for a helper and not yet back in on_request
      * (or completed): MHD_stop_daemon aborts the process if any remain. */
     atomic_int n_suspended;
@@ -89,6 +91,7 @@ struct req_state {
     size_t body_cap;
     int64_t start_ms;
     bool is_started;        /* the access handler has seen the headers */
+    bool is_counted;        /* received whole: counted in srv->in_flight */
     bool is_too_large;
     bool is_answered;
     /* A blocking request handed to a helper: */
@@ -125,7 +128,6 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
     st->uri = arena_strdup(&st->arena, uri ? uri : "/");
     st->start_ms = wall_ms();
     atomic_init(&st->is_done, false);
-    atomic_fetch_add(&srv->in_flight, 1);
     return st;
 }
 
@@ -139,7 +141,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     if (st->is_handed_off)   /* resumed, then closed before it was answered */
         atomic_fetch_sub(&st->srv->n_suspended, 1);
-    atomic_fetch_sub(&st->srv->in_flight, 1);
+    if (st->is_counted)
+        atomic_fetch_sub(&st->srv->in_flight, 1);
     arena_release(&st->arena);
     free(st);
     *con_cls = NULL;
@@ -379,6 +382,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return queue(conn, st, &st->resp);
     }
     fill_request(st, conn, url, method, &req, &hl);
+    st->is_counted = true;
+    atomic_fetch_add(&srv->in_flight, 1);
     if (st->is_too_large) {
         net_response_too_large(&req, &st->arena, &resp);
         return queue(conn, st, &resp);
