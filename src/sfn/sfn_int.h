@@ -412,23 +412,27 @@ bool sfn__machine_has_op(const char *op);
  * nor duplicated, and a top-level Task's write is never applied twice.
  *
  * Inside Parallel branches and Map iterations (child frames) nothing is
- * checkpointed: the root's last checkpoint stays where the root entered
- * the state (or before), and a run that stops there - a crash, a restart,
- * or a park - replays the whole state from that checkpoint. Replay is
- * exact because every effect of a child frame that must not happen twice
- * or that depends on time is memoized under key ARN + "\0m" + the
- * frame's path (its place in the tree: "/VISITS.ATTEMPT.SLOT" per level,
- * the parent's count of state visits and retry attempt when it launched
- * the child) + "@VISITS.ATTEMPT.STATE" + kind: "T", a Task's outcome, written in
- * the transaction of its DynamoDB call, so the call is never made twice;
- * "S", the wake-up time of a Wait or retry back-off, so it fires at its
- * original due time. When no frame is ready, the execution parks on a
- * durable timer at the earliest wake-up, whichever frame sleeps (the
- * record is rewritten with its old resume point and events, and the new
- * timer): no thread waits. The root's visit count travels in its resume
- * point (`visits`) so that paths are the same on every replay. Memos go
- * when the execution ends. The child frames' events are written with the
- * root's next checkpoint, after the state ends. */
+ * checkpointed: a run that stops there - a crash, a restart, or a park -
+ * replays the whole Parallel / Map state from the root's resume point.
+ * Replay is exact because it is deterministic: every effect of a child
+ * frame that must not happen twice or that depends on time is memoized
+ * under key ARN + "\0m" + the frame's path (its place in the tree:
+ * "/VISITS.ATTEMPT.SLOT" per level, the parent's count of state visits and
+ * retry attempt when it launched the child) + "@VISITS.ATTEMPT.STATE" +
+ * kind: "T", a Task's outcome, written in the transaction of its DynamoDB
+ * call, so the call is never made twice; "S", the wake-up time of a Wait
+ * or retry back-off, so it fires at its original due time. Intrinsic
+ * random draws are a function of the record's `seed` and the step's place
+ * (sfn__draws_seed), and the replay's clock reads the first run's times
+ * (resume `atMs`, then each memo's). When no frame is ready, the execution
+ * parks on a durable timer at the earliest wake-up, whichever frame
+ * sleeps, so no thread waits: the resume point moves to the entry of the
+ * root's Parallel / Map state (unless it is in a retry, whose back-off
+ * point holds its counters), every event so far is written, and
+ * `replayFromEventId` says where the replay starts: the events it makes
+ * again up to the record's lastEventId are not written twice. The root's
+ * visit count travels in its resume point (`visits`) so that paths are
+ * the same on every replay. Memos go when the execution ends or stops. */
 
 /* StartExecution / StartSyncExecution: the request is already validated
  * up to `machine` (its record) and `input` (parsed; `input_text` as given).
