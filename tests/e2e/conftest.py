@@ -13,9 +13,12 @@ import signal
 import subprocess
 import tempfile
 
+import time
+
 import boto3
 import botocore.config
 import pytest
+from botocore.exceptions import ClientError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("STEPWISE_BIN", os.path.join(ROOT, "build", "stepwise"))
@@ -106,3 +109,33 @@ def start_server():
     for s in started:
         rc, out = s.stop()
         assert rc == 0, out
+
+
+# ---- Helpers the Step Functions tests share (import them from conftest) ----
+
+ROLE = "arn:aws:iam::123456789012:role/stepwise"
+ARN_PREFIX = "arn:aws:states:us-east-1:123456789012:"
+
+
+@pytest.fixture(scope="module")
+def sfn(server):
+    return server.client("stepfunctions")
+
+
+def wait_done(sfn, arn, timeout_s=20):
+    """DescribeExecution once the execution is no longer RUNNING (or the
+    timeout passed)."""
+    deadline = time.time() + timeout_s
+    while True:
+        d = sfn.describe_execution(executionArn=arn)
+        if d["status"] != "RUNNING" or time.time() > deadline:
+            return d
+        time.sleep(0.05)
+
+
+def client_error(call, **kw):
+    """The ClientError `call(**kw)` raises: (code, message, HTTP status)."""
+    with pytest.raises(ClientError) as e:
+        call(**kw)
+    r = e.value.response
+    return r["Error"]["Code"], r["Error"]["Message"], r["ResponseMetadata"]["HTTPStatusCode"]

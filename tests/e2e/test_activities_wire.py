@@ -16,29 +16,8 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-ROLE = "arn:aws:iam::123456789012:role/stepwise"
-ARN_PREFIX = "arn:aws:states:us-east-1:123456789012:"
+from conftest import wait_done, client_error, ROLE, ARN_PREFIX
 
-
-@pytest.fixture(scope="module")
-def sfn(server):
-    return server.client("stepfunctions")
-
-
-def wait_done(sfn, arn, timeout_s=20):
-    deadline = time.time() + timeout_s
-    while True:
-        d = sfn.describe_execution(executionArn=arn)
-        if d["status"] != "RUNNING" or time.time() > deadline:
-            return d
-        time.sleep(0.05)
-
-
-def client_error(call, **kw):
-    with pytest.raises(ClientError) as e:
-        call(**kw)
-    r = e.value.response
-    return r["Error"]["Code"], r["Error"]["Message"], r["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def history(sfn, arn):

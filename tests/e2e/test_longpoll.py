@@ -13,30 +13,16 @@ import time
 import botocore.config
 import pytest
 
-ROLE = "arn:aws:iam::123456789012:role/stepwise"
-ARN_PREFIX = "arn:aws:states:us-east-1:123456789012:"
+from conftest import wait_done, ROLE, ARN_PREFIX
+
 AUTH = ("AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/states/aws4_request, "
         "SignedHeaders=host;x-amz-date, Signature=00")
-
-
-@pytest.fixture(scope="module")
-def sfn(server):
-    return server.client("stepfunctions")
 
 
 def poller_client(server):
     """A client whose read timeout outlasts the 60 s poll."""
     return server.client("stepfunctions", config=botocore.config.Config(
         read_timeout=75, retries={"max_attempts": 1}))
-
-
-def wait_done(sfn, arn, timeout_s=20):
-    deadline = time.time() + timeout_s
-    while True:
-        d = sfn.describe_execution(executionArn=arn)
-        if d["status"] != "RUNNING" or time.time() > deadline:
-            return d
-        time.sleep(0.05)
 
 
 def activity_machine(sfn, name, activity_arn):

@@ -14,33 +14,10 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from botocore.exceptions import ClientError
 
-ROLE = "arn:aws:iam::123456789012:role/stepwise"
-ARN_PREFIX = "arn:aws:states:us-east-1:123456789012:"
+from conftest import wait_done, client_error, ROLE, ARN_PREFIX
+
 PASS = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
-
-
-@pytest.fixture(scope="module")
-def sfn(server):
-    return server.client("stepfunctions")
-
-
-def wait_done(sfn, arn, timeout_s=20):
-    deadline = time.time() + timeout_s
-    while True:
-        d = sfn.describe_execution(executionArn=arn)
-        if d["status"] != "RUNNING" or time.time() > deadline:
-            return d
-        time.sleep(0.05)
-
-
-def client_error(call, **kw):
-    """The ClientError `call(**kw)` raises: (code, message, HTTP status)."""
-    with pytest.raises(ClientError) as e:
-        call(**kw)
-    r = e.value.response
-    return r["Error"]["Code"], r["Error"]["Message"], r["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def tags_of(sfn, arn):

@@ -2,27 +2,12 @@
 routes AWSStepFunctions.* to the workflow engine, whose DynamoDB tasks reach
 the same database boto3's DynamoDB client sees."""
 import json
-import time
 
 import pytest
 from botocore.exceptions import ClientError
 
-ROLE = "arn:aws:iam::123456789012:role/stepwise"
-ARN_PREFIX = "arn:aws:states:us-east-1:123456789012:"
+from conftest import wait_done, ROLE, ARN_PREFIX
 
-
-@pytest.fixture(scope="module")
-def sfn(server):
-    return server.client("stepfunctions")
-
-
-def wait_done(sfn, arn, timeout_s=20):
-    deadline = time.time() + timeout_s
-    while True:
-        d = sfn.describe_execution(executionArn=arn)
-        if d["status"] != "RUNNING" or time.time() > deadline:
-            return d
-        time.sleep(0.05)
 
 
 def test_pass_machine_round_trip(sfn):
