@@ -77,6 +77,47 @@ static void env_close(env_t *e) {
     arena_release(&e->a);
 }
 
+/* A fresh data directory on the real clock (for tests that restart). */
+static void env_open_real(env_t *e) {
+    memset(e, 0, sizeof *e);
+    arena_init(&e->a);
+    strcpy(e->dir, "/tmp/sfn-api-XXXXXX");
+    if (!mkdtemp(e->dir))
+        abort();
+    env_open_dir(e, false);
+}
+
+/* A table keyed by string attribute "pk"; false if it could not be made. */
+static bool create_pk_table(env_t *e, const char *name) {
+    json_t *resp;
+    sw_error_t err;
+    const char *body = arena_sprintf(&e->a,
+        "{\"TableName\":\"%s\",\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":"
+        "\"HASH\"}],\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":"
+        "\"S\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}", name);
+    return ddb_call(e->db, "CreateTable", json_parse(&e->a, body, strlen(body), &err), &e->a,
+                    &resp, &err) == 0;
+}
+
+/* Waits (up to 5 s) until the n executions are parked on their timers;
+ * returns how many are. */
+static int wait_parked(env_t *e, const char *const *arns, int n) {
+    int n_parked = 0;
+    sw_error_t err;
+    for (int tries = 0; tries < 500; tries++) {
+        store_txn_t *txn;
+        n_parked = 0;
+        store_txn_begin(e->store, false, &txn, &err);
+        for (int i = 0; i < n; i++)
+            n_parked += json_obj_get(sfn__exec_get(txn, &e->a, arns[i]), "timerMs") != NULL;
+        store_txn_abort(txn);
+        if (n_parked == n)
+            break;
+        usleep(10000);
+    }
+    return n_parked;
+}
+
 /* One API call; NULL on failure (e->err says why). */
 static json_t *call(env_t *e, const char *op, const json_t *req) {
     json_t *resp;
@@ -496,21 +537,8 @@ TEST(sfn_api_restart_replays_child_frames) {
     sw_error_t err;
     enum { N = 4 };
     const char *arns[N];
-    memset(&e, 0, sizeof e);
-    arena_init(&e.a);
-    strcpy(e.dir, "/tmp/sfn-api-XXXXXX");
-    if (!mkdtemp(e.dir))
-        abort();
-    env_open_dir(&e, false);
-    {
-        json_t *resp;
-        CHECK_EQ_INT(ddb_call(e.db, "CreateTable",
-                              J(&e.a, "{\"TableName\":\"Cnt\",\"KeySchema\":[{\"AttributeName\":"
-                                      "\"pk\",\"KeyType\":\"HASH\"}],\"AttributeDefinitions\":[{"
-                                      "\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],"
-                                      "\"BillingMode\":\"PAY_PER_REQUEST\"}"),
-                              &e.a, &resp, &err), 0);
-    }
+    env_open_real(&e);
+    CHECK(create_pk_table(&e, "Cnt"));
 #define ADD_TASK(attr, key_path, next)                                                      \
     "{\"Type\":\"Task\",\"Resource\":\"arn:aws:states:::dynamodb:updateItem\","             \
     "\"Parameters\":{\"TableName\":\"Cnt\",\"Key\":{\"pk\":{\"S.$\":\"" key_path "\"}},"     \
@@ -536,18 +564,7 @@ TEST(sfn_api_restart_replays_child_frames) {
         arns[i] = json_obj_get_str(start(&e, m, name, input), "executionArn");
     }
     /* Every one parks on its timer: no thread waits for a child frame. */
-    int n_parked = 0;
-    for (int tries = 0; tries < 500 && n_parked < N; tries++) {
-        store_txn_t *txn;
-        n_parked = 0;
-        store_txn_begin(e.store, false, &txn, &err);
-        for (int i = 0; i < N; i++)
-            n_parked += json_obj_get(sfn__exec_get(txn, &e.a, arns[i]), "timerMs") != NULL;
-        store_txn_abort(txn);
-        if (n_parked < N)
-            usleep(10000);
-    }
-    CHECK_EQ_INT(n_parked, N);
+    CHECK_EQ_INT(wait_parked(&e, arns, N), N);
     env_shut(&e);
 
     /* Second life: every child Task had run; the replay must not run any
@@ -612,18 +629,8 @@ TEST(sfn_api_replay_is_deterministic) {
     env_t e;
     sw_error_t err;
     json_t *resp;
-    memset(&e, 0, sizeof e);
-    arena_init(&e.a);
-    strcpy(e.dir, "/tmp/sfn-api-XXXXXX");
-    if (!mkdtemp(e.dir))
-        abort();
-    env_open_dir(&e, false);
-    CHECK_EQ_INT(ddb_call(e.db, "CreateTable",
-                          J(&e.a, "{\"TableName\":\"Ids\",\"KeySchema\":[{\"AttributeName\":"
-                                  "\"pk\",\"KeyType\":\"HASH\"}],\"AttributeDefinitions\":[{"
-                                  "\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],"
-                                  "\"BillingMode\":\"PAY_PER_REQUEST\"}"),
-                          &e.a, &resp, &err), 0);
+    env_open_real(&e);
+    CHECK(create_pk_table(&e, "Ids"));
     const char *m = create(&e, "Det", NULL,
         "{\"StartAt\":\"Par\",\"States\":{\"Par\":{\"Type\":\"Parallel\",\"End\":true,"
         "\"Branches\":[{\"StartAt\":\"Id\",\"States\":{"
@@ -634,16 +641,7 @@ TEST(sfn_api_replay_is_deterministic) {
         "\"W\":{\"Type\":\"Wait\",\"Seconds\":20,\"End\":true}}}]}}}");
     CHECK_EQ_INT(sfn_start(e.sf, 1, &err), 0);
     const char *x = json_obj_get_str(start(&e, m, "d1", NULL), "executionArn");
-    int is_parked = 0;
-    for (int tries = 0; tries < 500 && !is_parked; tries++) {
-        store_txn_t *txn;
-        store_txn_begin(e.store, false, &txn, &err);
-        is_parked = json_obj_get(sfn__exec_get(txn, &e.a, x), "timerMs") != NULL;
-        store_txn_abort(txn);
-        if (!is_parked)
-            usleep(10000);
-    }
-    CHECK(is_parked);
+    CHECK_EQ_INT(wait_parked(&e, &x, 1), 1);
     env_shut(&e);
     env_open_dir(&e, true);
     CHECK_EQ_INT(sfn_start(e.sf, 1, &err), 0);
@@ -673,22 +671,9 @@ TEST(sfn_api_restart_resumes) {
     sw_error_t err;
     enum { N = 12, N_LATE = 4 };
     const char *arns[N + N_LATE];
-    memset(&e, 0, sizeof e);
-    arena_init(&e.a);
-    strcpy(e.dir, "/tmp/sfn-api-XXXXXX");
-    if (!mkdtemp(e.dir))
-        abort();
     /* First life: the real clock, so Waits really wait. */
-    env_open_dir(&e, false);
-    {
-        json_t *resp;
-        CHECK_EQ_INT(ddb_call(e.db, "CreateTable",
-                              J(&e.a, "{\"TableName\":\"Cnt\",\"KeySchema\":[{\"AttributeName\":"
-                                      "\"pk\",\"KeyType\":\"HASH\"}],\"AttributeDefinitions\":[{"
-                                      "\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],"
-                                      "\"BillingMode\":\"PAY_PER_REQUEST\"}"),
-                              &e.a, &resp, &err), 0);
-    }
+    env_open_real(&e);
+    CHECK(create_pk_table(&e, "Cnt"));
     const char *m = create(&e, "Dur", NULL,
         "{\"StartAt\":\"Add1\",\"States\":{"
         "\"Add1\":{\"Type\":\"Task\",\"Resource\":\"arn:aws:states:::dynamodb:updateItem\","
@@ -709,21 +694,7 @@ TEST(sfn_api_restart_resumes) {
         arns[i] = json_obj_get_str(start(&e, m, name, input), "executionArn");
     }
     /* Wait until every one is parked on its timer. */
-    int n_parked = 0;
-    for (int tries = 0; tries < 500; tries++) {
-        n_parked = 0;
-        store_txn_t *txn;
-        store_txn_begin(e.store, false, &txn, &err);
-        for (int i = 0; i < N; i++) {
-            json_t *rec = sfn__exec_get(txn, &e.a, arns[i]);
-            n_parked += json_obj_get(rec, "timerMs") != NULL;
-        }
-        store_txn_abort(txn);
-        if (n_parked == N)
-            break;
-        usleep(10000);
-    }
-    CHECK_EQ_INT(n_parked, N);
+    CHECK_EQ_INT(wait_parked(&e, arns, N), N);
     sfn_stop(e.sf);
     /* These are recorded but never run before the "crash". */
     for (int i = N; i < N + N_LATE; i++) {
@@ -783,12 +754,7 @@ TEST(sfn_api_restart_resumes) {
 TEST(sfn_api_stop_parked) {
     env_t e;
     sw_error_t err;
-    memset(&e, 0, sizeof e);
-    arena_init(&e.a);
-    strcpy(e.dir, "/tmp/sfn-api-XXXXXX");
-    if (!mkdtemp(e.dir))
-        abort();
-    env_open_dir(&e, false);
+    env_open_real(&e);
     const char *m = create(&e, "S", NULL, WAIT_DEF);
     CHECK_EQ_INT(sfn_start(e.sf, 1, &err), 0);
     const char *x = json_obj_get_str(start(&e, m, "s1", NULL), "executionArn");
@@ -908,12 +874,7 @@ TEST(sfn_api_stop_interrupts_branch_wait) {
     env_t e;
     sw_error_t err;
     struct timespec t0, t1;
-    memset(&e, 0, sizeof e);
-    arena_init(&e.a);
-    strcpy(e.dir, "/tmp/sfn-api-XXXXXX");
-    if (!mkdtemp(e.dir))
-        abort();
-    env_open_dir(&e, false);
+    env_open_real(&e);
     const char *m = create(&e, "PW", NULL,
         "{\"StartAt\":\"Par\",\"States\":{\"Par\":{\"Type\":\"Parallel\",\"Branches\":["
         "{\"StartAt\":\"W\",\"States\":{\"W\":{\"Type\":\"Wait\",\"Seconds\":3600,\"End\":true}}}],"
@@ -1032,12 +993,7 @@ TEST(sfn_api_sigkill_mid_run) {
 TEST(sfn_api_branch_waits_do_not_starve) {
     env_t e;
     sw_error_t err;
-    memset(&e, 0, sizeof e);
-    arena_init(&e.a);
-    strcpy(e.dir, "/tmp/sfn-api-XXXXXX");
-    if (!mkdtemp(e.dir))
-        abort();
-    env_open_dir(&e, false);
+    env_open_real(&e);
     const char *slow = create(&e, "Slow", NULL,
         "{\"StartAt\":\"Par\",\"States\":{\"Par\":{\"Type\":\"Parallel\",\"Branches\":["
         "{\"StartAt\":\"W\",\"States\":{\"W\":{\"Type\":\"Wait\",\"Seconds\":30,\"End\":true}}}],"
