@@ -26,6 +26,7 @@
 #include "ddb/expr.h"
 
 #define TXN_MAX_ACTIONS 100
+#define TXN_MAX_BYTES ((size_t)4 * 1024 * 1024)
 #define TXN_SAME_ITEM "Transaction request cannot include multiple operations on one item"
 
 typedef enum act_kind { ACT_PUT, ACT_UPDATE, ACT_DELETE, ACT_CHECK, ACT_GET } act_kind_t;
@@ -296,6 +297,20 @@ int ddb__op_transact_write_items(ddb_t *db, store_txn_t *txn, const json_t *req,
 
     if (read_actions(txn, a, req, false, &acts, &n, err) != 0)
         return -1;
+    {
+        /* AWS: the items of one transaction add up to 4 MB at most (a
+         * Put's item, the key of the other actions). */
+        size_t total = 0;
+        for (size_t i = 0; i < n; i++) {
+            const json_t *part =
+                json_obj_get(acts[i].body, acts[i].kind == ACT_PUT ? "Item" : "Key");
+            if (json_is_obj(part))
+                total += ddb__item_size(part);
+        }
+        if (total > TXN_MAX_BYTES)
+            return sw_error_set(err, "ValidationException",
+                                "Transaction request cannot be larger than 4 MB");
+    }
     clock_init(&clock, false);
     now_ms = clock_now_ms(&clock);
     token = json_obj_get_str(req, "ClientRequestToken");

@@ -164,3 +164,30 @@ TEST(ddb_txn_get) {
            "ResourceNotFoundException", "Requested resource not found");
     fx_close(&f);
 }
+
+/* The items of one transaction add up to 4 MB at most (API reference):
+ * 11 items of 400,000 bytes are refused and nothing is written; 10 go. */
+static const char *big_puts(ddb_fixture_t *f, int n) {
+    size_t len = 400000;
+    char *fill = arena_alloc(&f->a, len + 1);
+    const char *body = "{\"TransactItems\":[";
+    memset(fill, 'x', len);
+    fill[len] = '\0';
+    for (int i = 0; i < n; i++)
+        body = arena_sprintf(&f->a, "%s%s{\"Put\":{\"TableName\":\"txbig\",\"Item\":{\"pk\":{"
+                                    "\"S\":\"b%d\"},\"d\":{\"S\":\"%s\"}}}}",
+                             body, i ? "," : "", i, fill);
+    return arena_sprintf(&f->a, "%s]}", body);
+}
+
+TEST(ddb_txn_write_size_limit) {
+    ddb_fixture_t f;
+    fx_open(&f);
+    FX_OK(&f, "CreateTable", CREATE_PK("txbig"));
+    FX_ERR(&f, "TransactWriteItems", big_puts(&f, 11), "ValidationException",
+           "Transaction request cannot be larger than 4 MB");
+    CHECK_EQ_STR(get_item(&f, "txbig", "b0"), "{}");
+    FX_OK(&f, "TransactWriteItems", big_puts(&f, 10));
+    CHECK(strstr(get_item(&f, "txbig", "b9"), "\"b9\"") != NULL);
+    fx_close(&f);
+}
