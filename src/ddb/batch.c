@@ -13,6 +13,7 @@
 #include "ddb/ddb_int.h"
 
 #define BATCH_GET_MAX 100
+#define BATCH_GET_MAX_BYTES ((size_t)16 * 1024 * 1024)   /* of items answered */
 #define BATCH_WRITE_MAX 25
 #define BATCH_DUPLICATES "Provided list of item keys contains duplicates"
 
@@ -101,9 +102,9 @@ int ddb__op_batch_get_item(ddb_t *db, store_txn_t *txn, const json_t *req, arena
     const json_t *ri;
     const char *rcc;
     ddb_verr_t verr = {0};
-    size_t total = 0;
-    json_t *responses, *out, *cc;
-    bool has_cc;
+    size_t total = 0, n_bytes = 0;
+    json_t *responses, *out, *cc, *unprocessed;
+    bool has_cc, is_full = false;
 
     if (ddb__req_obj(req, "RequestItems", &ri, err) != 0 ||
         ddb__req_str(req, "ReturnConsumedCapacity", &rcc, err) != 0)
@@ -163,15 +164,32 @@ int ddb__op_batch_get_item(ddb_t *db, store_txn_t *txn, const json_t *req, arena
 
     has_cc = rcc && strcmp(rcc, "NONE") != 0;
     responses = json_new_obj(a);
+    unprocessed = json_new_obj(a);
     cc = json_new_arr(a);
     for (size_t i = 0; i < ri->len; i++) {
         const json_member_t *m = &ri->u.members[i];
         const json_t *keys = json_obj_get(m->val, "Keys");
-        json_t *list = json_new_arr(a);
+        json_t *list = json_new_arr(a), *left = NULL;
         static const char *const pass[] = {"ConsistentRead", "ProjectionExpression",
                                            "ExpressionAttributeNames", "AttributesToGet", NULL};
         for (size_t k = 0; k < keys->len; k++) {
             json_t *one = json_new_obj(a), *r_out = NULL, *item;
+            if (is_full) {
+                /* AWS answers at most 16 MB and hands the rest back. */
+                if (!left) {
+                    json_t *rest = json_new_obj(a);
+                    left = json_new_arr(a);
+                    for (size_t f = 0; f < m->val->len; f++)
+                        if (strcmp(m->val->u.members[f].key, "Keys") != 0)
+                            json_obj_setn(a, rest, m->val->u.members[f].key,
+                                          m->val->u.members[f].key_len,
+                                          m->val->u.members[f].val);
+                    json_obj_set(a, rest, "Keys", left);
+                    json_obj_setn(a, unprocessed, m->key, m->key_len, rest);
+                }
+                json_arr_push(a, left, keys->u.items[k]);
+                continue;
+            }
             json_obj_set(a, one, "TableName", json_new_str(a, m->key, m->key_len));
             json_obj_set(a, one, "Key", keys->u.items[k]);
             for (size_t p = 0; pass[p]; p++)
@@ -182,8 +200,15 @@ int ddb__op_batch_get_item(ddb_t *db, store_txn_t *txn, const json_t *req, arena
             if (ddb__op_get_item(db, txn, one, a, &r_out, err) != 0)
                 return -1;
             item = json_obj_get(r_out, "Item");
-            if (item)
+            if (item && n_bytes + ddb__item_size(item) > BATCH_GET_MAX_BYTES) {
+                is_full = true;
+                k--;   /* this key goes back unprocessed too */
+                continue;
+            }
+            if (item) {
                 json_arr_push(a, list, item);
+                n_bytes += ddb__item_size(item);
+            }
             capacity_add(a, cc, json_obj_get(r_out, "ConsumedCapacity"),
                          !strcmp(has_cc ? rcc : "", "INDEXES"));
         }
@@ -191,7 +216,7 @@ int ddb__op_batch_get_item(ddb_t *db, store_txn_t *txn, const json_t *req, arena
     }
     out = json_new_obj(a);
     json_obj_set(a, out, "Responses", responses);
-    json_obj_set(a, out, "UnprocessedKeys", json_new_obj(a));
+    json_obj_set(a, out, "UnprocessedKeys", unprocessed);
     if (has_cc)
         json_obj_set(a, out, "ConsumedCapacity", cc);
     *resp = out;

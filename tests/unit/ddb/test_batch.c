@@ -119,3 +119,36 @@ TEST(ddb_batch_errors) {
     CHECK_EQ_STR(fx_at(&f, "Count"), "0");
     fx_close(&f);
 }
+
+/* BatchGetItem answers at most 16 MB of items and hands the keys it did
+ * not read back in UnprocessedKeys (API reference), with the table's
+ * other request members. */
+TEST(ddb_batch_get_16mb_partial_result) {
+    ddb_fixture_t f;
+    size_t len = 400000;
+    char *fill;
+    const char *keys = "";
+    fx_open(&f);
+    FX_OK(&f, "CreateTable", CREATE_PK("bigb"));
+    fill = arena_alloc(&f.a, len + 1);
+    memset(fill, 'x', len);
+    fill[len] = '\0';
+    for (int i = 0; i < 45; i++) {
+        FX_OK(&f, "PutItem", arena_sprintf(&f.a, "{\"TableName\":\"bigb\",\"Item\":{\"pk\":{"
+                                                 "\"S\":\"k%02d\"},\"d\":{\"S\":\"%s\"}}}",
+                                           i, fill));
+        keys = arena_sprintf(&f.a, "%s%s{\"pk\":{\"S\":\"k%02d\"}}", keys, i ? "," : "", i);
+    }
+    FX_OK(&f, "BatchGetItem",
+          arena_sprintf(&f.a, "{\"RequestItems\":{\"bigb\":{\"Keys\":[%s],"
+                              "\"ConsistentRead\":true}}}", keys));
+    const json_t *got = json_obj_get(json_obj_get(f.resp, "Responses"), "bigb");
+    const json_t *left = json_obj_get(json_obj_get(f.resp, "UnprocessedKeys"), "bigb");
+    size_t n_got = got ? got->len : 0;
+    size_t n_left = left ? json_obj_get(left, "Keys")->len : 0;
+    CHECK(n_got > 0 && n_got * (len + 3) <= (size_t)16 * 1024 * 1024);
+    CHECK_EQ_INT(n_got + n_left, 45);
+    CHECK(n_left > 0);
+    CHECK(left && json_obj_get(left, "ConsistentRead") != NULL);
+    fx_close(&f);
+}
