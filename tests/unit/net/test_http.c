@@ -58,10 +58,25 @@ static void *put_client_main(void *arg) {
     return NULL;
 }
 
-TEST(net_http_writes_wait_for_group_commit_side_by_side) {
-    ddb_fixture_t f;
+/* Table "Grouped" in `f` and a server for it on a free port (*net is
+ * filled and must outlive the server); NULL if it could not start. */
+static net_server_t *serve_grouped(ddb_fixture_t *f, net_t *net, int *port) {
     net_server_t *srv = NULL;
     sw_error_t err;
+    FX_OK(f, "CreateTable",
+          "{\"TableName\":\"Grouped\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\","
+          "\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":"
+          "\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}");
+    *net = (net_t){.ddb = f->db, .region = "us-east-1", .account = "123456789012"};
+    if (net_server_start(net, "127.0.0.1", 0, &srv, port, &err) != 0)
+        return NULL;
+    return srv;
+}
+
+TEST(net_http_writes_wait_for_group_commit_side_by_side) {
+    ddb_fixture_t f;
+    net_t net;
+    net_server_t *srv = NULL;
     int port = 0;
     put_client_t clients[N_WRITERS];
     pthread_t threads[N_WRITERS];
@@ -69,12 +84,7 @@ TEST(net_http_writes_wait_for_group_commit_side_by_side) {
     uint64_t n_batches0, n_batches, n_requests;
 
     fx_open(&f);
-    FX_OK(&f, "CreateTable",
-          "{\"TableName\":\"Grouped\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\","
-          "\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":"
-          "\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}");
-    net_t net = {.ddb = f.db, .region = "us-east-1", .account = "123456789012"};
-    if (net_server_start(&net, "127.0.0.1", 0, &srv, &port, &err) != 0) {
+    if (!(srv = serve_grouped(&f, &net, &port))) {
         CHECK(!"net_server_start failed");
         fx_close(&f);
         return;
@@ -118,8 +128,8 @@ static void *stop_main(void *arg) {
  * and the server stops once the write is done. */
 TEST(net_http_stop_answers_late_requests_unavailable) {
     ddb_fixture_t f;
+    net_t net;
     net_server_t *srv = NULL;
-    sw_error_t err;
     int port = 0;
     put_client_t early = {0}, late = {0};
     pthread_t t_early, t_late, t_stop;
@@ -128,12 +138,7 @@ TEST(net_http_stop_answers_late_requests_unavailable) {
     uint64_t n_batches, n_requests;
 
     fx_open(&f);
-    FX_OK(&f, "CreateTable",
-          "{\"TableName\":\"Grouped\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\","
-          "\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":"
-          "\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}");
-    net_t net = {.ddb = f.db, .region = "us-east-1", .account = "123456789012"};
-    if (net_server_start(&net, "127.0.0.1", 0, &srv, &port, &err) != 0) {
+    if (!(srv = serve_grouped(&f, &net, &port))) {
         CHECK(!"net_server_start failed");
         fx_close(&f);
         return;
