@@ -253,9 +253,9 @@ static const char *iso(exec_t *ex, int64_t ms) {
 }
 
 /* Sleeps `ms`, but not past the execution's deadline; returns false (and
- * marks the execution timed out) when the deadline cut the sleep short. A
- * worker's sleep ends early when the workers stop: the run halts, writing
- * nothing more. */
+ * marks the execution timed out) when the deadline cut the sleep short.
+ * Only runs that are not durable sleep here: a durable one parks on a timer
+ * instead (run_frames), so no worker ever waits. */
 static bool ex_sleep(exec_t *ex, int64_t ms) {
     bool is_cut = false;
     if (ex->deadline_ms) {
@@ -266,14 +266,8 @@ static bool ex_sleep(exec_t *ex, int64_t ms) {
         }
     }
     if (ms > 0) {
-        if (ex->is_durable) {
-            if (!sfn__sched_sleep(ex->sf, ms)) {
-                ex->is_halted = true;
-                return false;
-            }
-        } else {
-            sfn__sleep_ms(ex->sf, ms);
-        }
+        SW_ASSERT(!ex->is_durable);
+        sfn__sleep_ms(ex->sf, ms);
     }
     if (is_cut) {
         ex->is_timed_out = true;

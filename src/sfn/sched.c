@@ -39,8 +39,6 @@ struct sfn_sched {
     uint64_t n_activity_posts;
     pthread_t *threads;        /* SCHED_MAX_THREADS slots */
     int n_threads;             /* started (under mu) */
-    int n_min;                 /* the workers asked for: always runnable */
-    int n_sleeping;            /* workers held by an in-thread sleep */
     bool is_stopping;
     sched_item_t *head, *tail; /* the ready queue */
     char **busy;               /* ARNs being advanced, one per worker */
@@ -112,9 +110,7 @@ static void set_del(arn_set_t *t, const char *arn) {
         }
 }
 
-/* In-thread sleeps (Waits inside Parallel branches and Map iterations,
- * real clock) hold their worker; the pool grows so that n_min workers stay
- * free for everything else, up to this many threads. */
+/* Workers at most (no execution holds one while it waits: it parks). */
 #define SCHED_MAX_THREADS 256
 
 static void push(sfn_sched_t *s, const char *arn, size_t len, int64_t fired_ms) {
@@ -322,7 +318,6 @@ int sfn_start(sfn_t *sf, int n_workers, sw_error_t *err) {
         !(s->busy = calloc(SCHED_MAX_THREADS, sizeof *s->busy)))
         SW_BUG("out of memory");
     s->sf = sf;
-    s->n_min = n_workers;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     pthread_cond_init(&s->activity_cv, NULL);
@@ -472,29 +467,6 @@ bool sfn_wait_settled(sfn_t *sf, int64_t timeout_ms) {
     }
     pthread_mutex_unlock(&s->mu);
     return is_settled;
-}
-
-bool sfn__sched_sleep(sfn_t *sf, int64_t ms) {
-    sfn_sched_t *s = sf->sched;
-    int64_t until;
-    bool is_stopping;
-    if (!s || sf->clock->is_virtual) {
-        sfn__sleep_ms(sf, ms);
-        return true;
-    }
-    until = real_now_ms() + ms;
-    pthread_mutex_lock(&s->mu);
-    s->n_sleeping++;
-    if (!s->is_stopping && s->n_threads - s->n_sleeping < s->n_min &&
-        s->n_threads < SCHED_MAX_THREADS &&
-        pthread_create(&s->threads[s->n_threads], NULL, worker_main, s) == 0)
-        s->n_threads++;
-    while (!s->is_stopping && real_now_ms() < until)
-        wait_until_real(s, until);
-    s->n_sleeping--;
-    is_stopping = s->is_stopping;
-    pthread_mutex_unlock(&s->mu);
-    return !is_stopping;
 }
 
 void sfn__sched_activity_posted(sfn_t *sf) {

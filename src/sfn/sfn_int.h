@@ -487,11 +487,6 @@ json_t *sfn__activity_get(store_txn_t *txn, arena_t *a, const char *arn);
 /* Tells the workers execution `arn` is ready to run (no-op before
  * sfn_start). Thread-safe. */
 void sfn__sched_notify(sfn_t *sf, const char *arn);
-/* A worker's in-thread sleep (a Wait inside a Parallel branch or Map
- * iteration): like sfn__sleep_ms, but returns false at once when sfn_stop
- * is called, so shutdown never waits for a long Wait (the execution then
- * resumes from its last checkpoint at the next sfn_start). */
-bool sfn__sched_sleep(sfn_t *sf, int64_t ms);
 /* GetActivityTask's long poll: waits (real time) until an activity task is
  * posted (sfn__sched_activity_posted), `until_ms` (real epoch ms) passes or
  * the workers stop; returns false when there is no point polling again. */
