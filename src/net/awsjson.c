@@ -226,12 +226,6 @@ net_wait_t net_request_wait(const net_request_t *req) {
     /* A short list kept here, next to the routing, so the engines need no
      * transport knowledge. */
     static const char *const long_ops[] = {"GetActivityTask", "StartSyncExecution", NULL};
-    /* The Step Functions calls that go through the store's group commit. */
-    static const char *const commit_ops[] = {
-        "StartExecution",     "StopExecution",      "SendTaskSuccess",    "SendTaskFailure",
-        "SendTaskHeartbeat",  "CreateStateMachine", "UpdateStateMachine", "DeleteStateMachine",
-        "CreateActivity",     "DeleteActivity",     "TagResource",        "UntagResource",
-        NULL};
     static const size_t dp = sizeof(DDB_TARGET_PREFIX) - 1, sp = sizeof(SFN_TARGET_PREFIX) - 1;
     const net_header_t *target = net__header_get(req, "X-Amz-Target");
     char op[64];
@@ -243,15 +237,14 @@ net_wait_t net_request_wait(const net_request_t *req) {
         op[target->value_len - dp] = '\0';
         return ddb_op_is_write(op) ? NET_WAIT_COMMIT : NET_WAIT_NONE;
     }
-    if (target->value_len > sp && memcmp(target->value, SFN_TARGET_PREFIX, sp) == 0) {
-        const char *sop = target->value + sp;
-        size_t len = target->value_len - sp;
+    if (target->value_len > sp && target->value_len - sp < sizeof op &&
+        memcmp(target->value, SFN_TARGET_PREFIX, sp) == 0) {
+        memcpy(op, target->value + sp, target->value_len - sp);
+        op[target->value_len - sp] = '\0';
         for (int i = 0; long_ops[i]; i++)
-            if (len == strlen(long_ops[i]) && memcmp(sop, long_ops[i], len) == 0)
+            if (strcmp(op, long_ops[i]) == 0)
                 return NET_WAIT_LONG;
-        for (int i = 0; commit_ops[i]; i++)
-            if (len == strlen(commit_ops[i]) && memcmp(sop, commit_ops[i], len) == 0)
-                return NET_WAIT_COMMIT;
+        return sfn_op_is_write(op) ? NET_WAIT_COMMIT : NET_WAIT_NONE;
     }
     return NET_WAIT_NONE;
 }

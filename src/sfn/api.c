@@ -725,18 +725,19 @@ typedef int (*sfn_op_fn)(sfn_t *, arena_t *, const json_t *, json_t **, sw_error
 static const struct {
     const char *name;
     sfn_op_fn fn;
+    bool is_write;   /* its writes go through the group commit */
 } exec_ops[] = {
-    {"StartExecution", op_start},
-    {"StartSyncExecution", op_start_sync},
-    {"DescribeExecution", op_describe_exec},
-    {"DescribeStateMachineForExecution", op_describe_machine_for_exec},
-    {"ListExecutions", op_list_exec},
-    {"StopExecution", op_stop},
-    {"GetExecutionHistory", op_history},
-    {"GetActivityTask", op_get_activity_task},
-    {"SendTaskSuccess", op_send_success},
-    {"SendTaskFailure", op_send_failure},
-    {"SendTaskHeartbeat", op_send_heartbeat},
+    {"StartExecution", op_start, true},
+    {"StartSyncExecution", op_start_sync, false},
+    {"DescribeExecution", op_describe_exec, false},
+    {"DescribeStateMachineForExecution", op_describe_machine_for_exec, false},
+    {"ListExecutions", op_list_exec, false},
+    {"StopExecution", op_stop, true},
+    {"GetExecutionHistory", op_history, false},
+    {"GetActivityTask", op_get_activity_task, false},
+    {"SendTaskSuccess", op_send_success, true},
+    {"SendTaskFailure", op_send_failure, true},
+    {"SendTaskHeartbeat", op_send_heartbeat, true},
 };
 
 bool sfn_has_op(const char *op) {
@@ -744,6 +745,13 @@ bool sfn_has_op(const char *op) {
         if (strcmp(exec_ops[i].name, op) == 0)
             return true;
     return sfn__machine_has_op(op);
+}
+
+bool sfn_op_is_write(const char *op) {
+    for (size_t i = 0; i < sizeof exec_ops / sizeof exec_ops[0]; i++)
+        if (strcmp(exec_ops[i].name, op) == 0)
+            return exec_ops[i].is_write;
+    return sfn__machine_op_is_write(op);
 }
 
 int sfn_call(sfn_t *sf, const char *op, const json_t *req, arena_t *a, json_t **resp,

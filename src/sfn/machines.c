@@ -881,6 +881,13 @@ static int run_machine_op(void *ctx, sw_error_t *err) {
     return q->fn(q->sf, q->a, q->req, q->resp, err);
 }
 
+bool sfn__machine_op_is_write(const char *op) {
+    for (size_t i = 0; i < sizeof machine_ops / sizeof machine_ops[0]; i++)
+        if (strcmp(machine_ops[i].name, op) == 0)
+            return machine_ops[i].is_write;
+    return false;
+}
+
 bool sfn__machine_has_op(const char *op) {
     for (size_t i = 0; i < sizeof machine_ops / sizeof machine_ops[0]; i++)
         if (strcmp(machine_ops[i].name, op) == 0)

@@ -137,6 +137,9 @@ int sfn_call(sfn_t *sf, const char *op, const json_t *req, arena_t *a, json_t **
 
 /* True if `op` is an operation sfn_call implements. */
 bool sfn_has_op(const char *op);
+/* True if `op` is a known operation that writes through the store's group
+ * commit (sfn_call returns once its batch is durable). */
+bool sfn_op_is_write(const char *op);
 
 /* HTTP status AWS sends with error `type` (400 for client errors, 500 for
  * internal ones), from the error catalogue in api.c. */

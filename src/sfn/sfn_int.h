@@ -384,6 +384,7 @@ json_t *sfn__machine_get(store_txn_t *txn, arena_t *a, const char *arn);
 int sfn__machine_op(sfn_t *sf, const char *op, const json_t *req, arena_t *a,
                     json_t **resp, sw_error_t *err);
 bool sfn__machine_has_op(const char *op);
+bool sfn__machine_op_is_write(const char *op);
 
 /* ---- exec.c: durable executions --------------------------------------- *
  *
