@@ -139,3 +139,16 @@ def client_error(call, **kw):
         call(**kw)
     r = e.value.response
     return r["Error"]["Code"], r["Error"]["Message"], r["ResponseMetadata"]["HTTPStatusCode"]
+
+
+# ---- A server that checks signatures ---------------------------------------
+
+KEY, SECRET = "AKIDSTEPWISEAUTH", "s3cr3t/K7MDENG+bPxRfiCYEXAMPLEKEY"
+
+
+@pytest.fixture
+def secured(start_server, tmp_path):
+    """A server with --credentials holding KEY and SECRET."""
+    creds = tmp_path / "credentials"
+    creds.write_text("# key id, secret\n%s %s\n" % (KEY, SECRET))
+    return start_server("--credentials", str(creds))

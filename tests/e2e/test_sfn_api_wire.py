@@ -15,7 +15,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from conftest import wait_done, client_error, ROLE, ARN_PREFIX
+from conftest import wait_done, client_error, ROLE, ARN_PREFIX, KEY, SECRET
 
 PASS = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
 
@@ -334,14 +334,6 @@ def test_forged_numeric_next_token(sfn, mixed_executions, long_history, op):
 
 # ---- SigV4 for Step Functions ---------------------------------------------
 
-KEY, SECRET = "AKIDSTEPWISESFN", "sfn-s3cr3t/K7MDENG+bPxRfiCYEXAMPLEKEY"
-
-
-@pytest.fixture
-def secured(start_server, tmp_path):
-    creds = tmp_path / "credentials"
-    creds.write_text("%s %s\n" % (KEY, SECRET))
-    return start_server("--credentials", str(creds))
 
 
 def test_sigv4_signed_stepfunctions_call_passes(secured):

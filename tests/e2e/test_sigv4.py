@@ -11,14 +11,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-KEY, SECRET = "AKIDSTEPWISEAUTH", "s3cr3t/K7MDENG+bPxRfiCYEXAMPLEKEY"
+from conftest import KEY, SECRET
 
-
-@pytest.fixture
-def secured(start_server, tmp_path):
-    creds = tmp_path / "credentials"
-    creds.write_text("# key id, secret\n%s %s\n" % (KEY, SECRET))
-    return start_server("--credentials", str(creds))
 
 
 def signed(server, body, secret=SECRET, key=KEY, when=None, op="ListTables"):
